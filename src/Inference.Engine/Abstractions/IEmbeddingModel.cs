@@ -1,12 +1,12 @@
 namespace Inference.Engine;
 
-/// <summary>One input to embed: either text or pre-tokenized ids (without the special tokens the model adds).</summary>
+/// <summary>One input to embed: either text or pre-tokenized ids.</summary>
 public sealed record EmbeddingInput
 {
     /// <summary>Text to tokenize.</summary>
     public string? Text { get; init; }
 
-    /// <summary>Token ids, used as given.</summary>
+    /// <summary>Token ids, used as given (the model adds nothing around them).</summary>
     public IReadOnlyList<int>? TokenIds { get; init; }
 }
 

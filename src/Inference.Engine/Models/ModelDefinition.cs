@@ -1,0 +1,32 @@
+using Inference.Engine.Onnx;
+using Inference.Engine.Scheduling;
+
+namespace Inference.Engine.Models;
+
+/// <summary>A model to load: where its folder is and how to run it.</summary>
+public sealed class ModelDefinition
+{
+    /// <summary>The id clients use.</summary>
+    public string Id { get; set; } = "";
+
+    /// <summary>The model folder (ONNX Runtime GenAI layout for chat; an encoder folder for embeddings).</summary>
+    public string Path { get; set; } = "";
+
+    /// <summary>Chat or embedding; null: detected from the folder (genai_config.json means chat).</summary>
+    public ModelKind? Kind { get; set; }
+
+    /// <summary>Other names that resolve to this model.</summary>
+    public IList<string> Aliases { get; set; } = [];
+
+    /// <summary>cpu (default) or cuda.</summary>
+    public ExecutionProvider ExecutionProvider { get; set; } = ExecutionProvider.Cpu;
+
+    /// <summary>Threads ONNX Runtime uses inside one operator; 0 lets it choose.</summary>
+    public int IntraOpThreads { get; set; }
+
+    /// <summary>Shown as the model's owner.</summary>
+    public string OwnedBy { get; set; } = "inference";
+
+    /// <summary>Batching and queueing (chat models).</summary>
+    public SchedulerOptions Scheduler { get; set; } = new();
+}
