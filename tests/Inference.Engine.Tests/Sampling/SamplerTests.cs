@@ -1,0 +1,90 @@
+using Inference.Engine.Sampling;
+
+namespace Inference.Engine.Tests.Sampling;
+
+[TestFixture]
+public sealed class SamplerTests
+{
+    private static float[] Logits(int size, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, size).Select(_ => (float)((random.NextDouble() * 8) - 4)).ToArray();
+    }
+
+    private static int[] Run(SamplingOptions options, int steps, int seed = 7)
+    {
+        var sampler = new Sampler(options, 64, [1, 2, 3]);
+        return Enumerable.Range(0, steps).Select(i => sampler.Next(Logits(64, seed + i))).ToArray();
+    }
+
+    [Test]
+    public void TemperatureZero_PicksTheLargestLogit()
+    {
+        var tokens = Run(SamplingOptions.Greedy, 20);
+        var expected = Enumerable.Range(0, 20).Select(i => Sampler.ArgMax(Logits(64, 7 + i))).ToArray();
+        Assert.That(tokens, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void TopKOne_EqualsGreedy_AtAnyTemperature()
+    {
+        var greedy = Run(SamplingOptions.Greedy, 20);
+        Assert.That(Run(new SamplingOptions { Temperature = 1.5f, TopK = 1, Seed = 3 }, 20), Is.EqualTo(greedy));
+    }
+
+    [Test]
+    public void SameSeed_SameTokens_DifferentSeed_DifferentTokens()
+    {
+        var options = new SamplingOptions { Temperature = 1f, Seed = 42 };
+        Assert.That(Run(options, 50), Is.EqualTo(Run(options, 50)));
+        Assert.That(Run(options with { Seed = 43 }, 50), Is.Not.EqualTo(Run(options, 50)));
+    }
+
+    [Test]
+    public void TopP_KeepsOnlyTheNucleus()
+    {
+        // One token holds ~99.9% of the mass: top_p 0.5 must always pick it.
+        var logits = new float[16];
+        logits[5] = 10f;
+        var sampler = new Sampler(new SamplingOptions { Temperature = 1f, TopP = 0.5f, Seed = 1 }, 16, []);
+        Assert.That(Enumerable.Range(0, 200).Select(_ => sampler.Next(logits)).Distinct(), Is.EqualTo(new[] { 5 }));
+    }
+
+    [Test]
+    public void MinP_DropsUnlikelyTokens()
+    {
+        var logits = new float[16];
+        logits[2] = 3f;
+        logits[9] = 3f;
+        var sampler = new Sampler(new SamplingOptions { Temperature = 1f, MinP = 0.5f, Seed = 9 }, 16, []);
+        var seen = Enumerable.Range(0, 300).Select(_ => sampler.Next(logits)).Distinct().Order().ToArray();
+        Assert.That(seen, Is.EqualTo(new[] { 2, 9 }));
+    }
+
+    [Test]
+    public void LogitBias_CanForceAToken()
+    {
+        var tokens = Run(SamplingOptions.Greedy with { LogitBias = new Dictionary<int, float> { [11] = 100f } }, 10);
+        Assert.That(tokens, Is.All.EqualTo(11));
+    }
+
+    [Test]
+    public void FrequencyPenalty_StopsGreedyRepeating()
+    {
+        var logits = new float[8];
+        logits[4] = 1f;
+        logits[6] = 0.9f;
+        var sampler = new Sampler(SamplingOptions.Greedy with { FrequencyPenalty = 0.5f }, 8, []);
+        Assert.That(new[] { sampler.Next(logits), sampler.Next(logits) }, Is.EqualTo(new[] { 4, 6 }));
+    }
+
+    [Test]
+    public void RepetitionPenalty_AppliesToPromptTokens()
+    {
+        var logits = new float[8];
+        logits[2] = 2f; // in the prompt: 2 / 1.5 = 1.33 < 1.5
+        logits[5] = 1.5f;
+        var sampler = new Sampler(SamplingOptions.Greedy with { RepetitionPenalty = 1.5f }, 8, [2]);
+        Assert.That(sampler.Next(logits), Is.EqualTo(5));
+    }
+}
