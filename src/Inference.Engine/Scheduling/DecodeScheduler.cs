@@ -24,6 +24,7 @@ internal sealed class DecodeScheduler : IDisposable
     private readonly SemaphoreSlim _wake = new(0);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Thread _thread;
+    private readonly string _model;
     private readonly List<SequenceState> _rows = [];
     private KvCache? _cache;
     private int _pendingCount;
@@ -38,8 +39,10 @@ internal sealed class DecodeScheduler : IDisposable
         _tokenizer = tokenizer;
         _options = options;
         _eosTokenIds = [.. decoder.Config.EosTokenIds];
+        _model = name;
         _thread = new Thread(Loop) { IsBackground = true, Name = $"decode:{name}" };
         _thread.Start();
+        EngineMetrics.Track(this, name);
     }
 
     private GenAiConfig Config => _decoder.Config;
@@ -49,9 +52,6 @@ internal sealed class DecodeScheduler : IDisposable
 
     /// <summary>Sequences in the running batch.</summary>
     public int ActiveSequences => Volatile.Read(ref _activeSequences);
-
-    /// <summary>Raised on the scheduler thread after every decode step with the batch size; for metrics.</summary>
-    public event Action<int>? StepCompleted;
 
     /// <summary>Queues a sequence and streams its events. Refuses at once when the queue is full.</summary>
     public IAsyncEnumerable<GenerationEvent> Submit(GenerationRequest request, CancellationToken cancellationToken)
@@ -86,11 +86,13 @@ internal sealed class DecodeScheduler : IDisposable
         if (Interlocked.Increment(ref _pendingCount) > _options.MaxQueuedRequests)
         {
             Interlocked.Decrement(ref _pendingCount);
+            EngineMetrics.RecordOutcome(_model, "overloaded");
             throw new ModelOverloadedException(
                 "The model is at capacity; retry shortly.", _options.RetryAfter);
         }
 
         var sequence = new SequenceState(request, _tokenizer, Config.VocabSize, cancellationToken);
+        EngineMetrics.Tokens.Add(request.PromptTokens.Count, new("gen_ai.request.model", _model), new("gen_ai.token.type", "input"));
         _pending.Enqueue(sequence);
         _wake.Release();
         return Read(sequence, cancellationToken);
@@ -146,7 +148,7 @@ internal sealed class DecodeScheduler : IDisposable
         {
             if (row.CancellationToken.IsCancellationRequested)
             {
-                row.Output.Writer.TryComplete(new OperationCanceledException(row.CancellationToken));
+                Cancel(row);
                 any = true;
             }
         }
@@ -173,7 +175,7 @@ internal sealed class DecodeScheduler : IDisposable
             Interlocked.Decrement(ref _pendingCount);
             if (next.CancellationToken.IsCancellationRequested)
             {
-                next.Output.Writer.TryComplete(new OperationCanceledException(next.CancellationToken));
+                Cancel(next);
                 continue;
             }
 
@@ -288,7 +290,7 @@ internal sealed class DecodeScheduler : IDisposable
             }
         }
 
-        StepCompleted?.Invoke(batch);
+        EngineMetrics.BatchSize.Record(batch, new KeyValuePair<string, object?>("gen_ai.request.model", _model));
         if (anyFinished)
         {
             RemoveRows(static s => s.IsFinished);
@@ -301,9 +303,23 @@ internal sealed class DecodeScheduler : IDisposable
         TokenLogProbs? logProbs = sequence.Request.TopLogProbs is { } top ? LogProbsOf(logits, token, top) : null;
         var item = sequence.Accept(token, _eosTokenIds.Contains(token), Config.ContextLength, logProbs);
         sequence.Output.Writer.TryWrite(item);
+        var modelTag = new KeyValuePair<string, object?>("gen_ai.request.model", _model);
+        if (sequence.LastTokenAt == 0)
+        {
+            EngineMetrics.TimeToFirstToken.Record(EngineMetrics.SecondsSince(sequence.SubmittedAt), modelTag);
+        }
+        else
+        {
+            EngineMetrics.TimePerOutputToken.Record(EngineMetrics.SecondsSince(sequence.LastTokenAt), modelTag);
+        }
+
+        sequence.LastTokenAt = System.Diagnostics.Stopwatch.GetTimestamp();
         if (sequence.IsFinished)
         {
             sequence.Output.Writer.TryComplete();
+            EngineMetrics.RequestDuration.Record(EngineMetrics.SecondsSince(sequence.SubmittedAt), modelTag);
+            EngineMetrics.Tokens.Add(sequence.CompletionTokens, modelTag, new("gen_ai.token.type", "output"));
+            EngineMetrics.RecordOutcome(_model, "ok");
         }
     }
 
@@ -383,11 +399,21 @@ internal sealed class DecodeScheduler : IDisposable
         _activeSequences = rows.Count;
     }
 
+    private void Cancel(SequenceState sequence)
+    {
+        sequence.Output.Writer.TryComplete(new OperationCanceledException(sequence.CancellationToken));
+        EngineMetrics.Tokens.Add(
+            sequence.CompletionTokens, new("gen_ai.request.model", _model), new("gen_ai.token.type", "output"));
+        EngineMetrics.RecordOutcome(_model, "cancelled");
+    }
+
     private void FailAll(Exception error)
     {
+        string outcome = error is OperationCanceledException ? "cancelled" : "error";
         foreach (var row in _rows)
         {
             row.Output.Writer.TryComplete(error);
+            EngineMetrics.RecordOutcome(_model, outcome);
         }
 
         _rows.Clear();
@@ -398,6 +424,7 @@ internal sealed class DecodeScheduler : IDisposable
         {
             Interlocked.Decrement(ref _pendingCount);
             waiting.Output.Writer.TryComplete(error);
+            EngineMetrics.RecordOutcome(_model, outcome);
         }
     }
 
@@ -413,6 +440,7 @@ internal sealed class DecodeScheduler : IDisposable
 
     public void Dispose()
     {
+        EngineMetrics.Untrack(this);
         _stopping.Cancel();
         _thread.Join();
         _stopping.Dispose();

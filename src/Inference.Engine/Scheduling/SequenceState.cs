@@ -29,6 +29,12 @@ internal sealed class SequenceState
 
     public GenerationRequest Request { get; }
 
+    /// <summary>When the scheduler accepted the request (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
+    public long SubmittedAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    /// <summary>When the previous token was emitted; 0 before the first.</summary>
+    public long LastTokenAt { get; set; }
+
     public CancellationToken CancellationToken { get; }
 
     public Sampler Sampler { get; }
