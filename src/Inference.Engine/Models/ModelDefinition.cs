@@ -27,6 +27,9 @@ public sealed class ModelDefinition
     /// <summary>Shown as the model's owner.</summary>
     public string OwnedBy { get; set; } = "inference";
 
+    /// <summary>When set, the model is synthetic (no folder, no weights): see <see cref="SyntheticOptions"/>.</summary>
+    public SyntheticOptions? Synthetic { get; set; }
+
     /// <summary>Batching and queueing (chat models).</summary>
     public SchedulerOptions Scheduler { get; set; } = new();
 }

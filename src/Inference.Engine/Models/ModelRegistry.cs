@@ -50,6 +50,13 @@ public sealed class ModelRegistry : IModelRegistry, IDisposable
             throw new ModelLoadException($"A model at '{definition.Path}' has no id.");
         }
 
+        if (definition.Synthetic is not null)
+        {
+            var synthetic = new SyntheticChatModel(definition, clock);
+            Register(synthetic.Info, () => _chat[synthetic.Info.Id] = synthetic);
+            return synthetic.Info;
+        }
+
         if (!Directory.Exists(definition.Path))
         {
             throw new ModelLoadException($"Model '{definition.Id}': the folder '{definition.Path}' does not exist.");
