@@ -4,7 +4,6 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using Inference.Engine.Onnx;
 using Inference.Engine.Tokenization;
-using Microsoft.ML.OnnxRuntime;
 
 namespace Inference.Engine.Scheduling;
 
@@ -26,6 +25,7 @@ internal sealed class DecodeScheduler : IDisposable
     private readonly Thread _thread;
     private readonly string _model;
     private readonly List<SequenceState> _rows = [];
+    private readonly List<SequenceState> _admitted = [];
     private KvCache? _cache;
     private int _pendingCount;
     private int _activeSequences;
@@ -104,9 +104,17 @@ internal sealed class DecodeScheduler : IDisposable
         // Wake the loop when the caller goes away so that the sequence is dropped at the next step even when the
         // loop is idle-waiting.
         using var registration = cancellationToken.Register(static s => ((SemaphoreSlim)s!).Release(), _wake);
-        await foreach (var item in sequence.Output.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+        try
         {
-            yield return item;
+            await foreach (var item in sequence.Output.Reader.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                yield return item;
+            }
+        }
+        finally
+        {
+            // A consumer that stops reading early (without cancelling) must not leave the sequence running.
+            sequence.Abandon();
         }
     }
 
@@ -132,8 +140,10 @@ internal sealed class DecodeScheduler : IDisposable
             {
                 break;
             }
-            catch (Exception e) when (e is OnnxRuntimeException or InvalidOperationException or ArgumentException or OutOfMemoryException)
+            catch (Exception e)
             {
+                // Whatever went wrong in a step, the sequences in it cannot continue; the loop must, or every
+                // later request would wait forever.
                 FailAll(e);
             }
         }
@@ -161,7 +171,8 @@ internal sealed class DecodeScheduler : IDisposable
 
     private void AdmitPending()
     {
-        var admitted = new List<SequenceState>();
+        var admitted = _admitted;
+        admitted.Clear();
         int budget = _options.MaxPrefillTokensPerStep;
         while (_rows.Count + admitted.Count < _options.MaxBatchSize && _pending.TryPeek(out var next))
         {

@@ -11,10 +11,13 @@ internal sealed class SequenceState
     private readonly IncrementalDetokenizer _detokenizer;
     private readonly StopSequenceMatcher _stopMatcher;
 
+    private readonly CancellationTokenSource _abandoned;
+
     public SequenceState(GenerationRequest request, ITokenizer tokenizer, int vocabularySize, CancellationToken cancellationToken)
     {
         Request = request;
-        CancellationToken = cancellationToken;
+        _abandoned = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        CancellationToken = _abandoned.Token;
         Sampler = new Sampler(request.Sampling, vocabularySize, request.PromptTokens);
         _detokenizer = new IncrementalDetokenizer(tokenizer, skipSpecialTokens: true);
         _stopMatcher = new StopSequenceMatcher(request.StopSequences);
@@ -28,6 +31,18 @@ internal sealed class SequenceState
     }
 
     public GenerationRequest Request { get; }
+
+    /// <summary>Called once when the reader is done: an unfinished sequence is dropped at the next step.</summary>
+    public void Abandon()
+    {
+        if (!IsFinished)
+        {
+            _abandoned.Cancel();
+        }
+
+        // Unlinks from the caller's token; the scheduler only reads IsCancellationRequested afterwards.
+        _abandoned.Dispose();
+    }
 
     /// <summary>When the scheduler accepted the request (a <see cref="System.Diagnostics.Stopwatch"/> timestamp).</summary>
     public long SubmittedAt { get; } = System.Diagnostics.Stopwatch.GetTimestamp();
