@@ -2,6 +2,7 @@ using System.Text.Json;
 using Inference.Server.Errors;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
 
 namespace Inference.Server.Rest;
 
@@ -11,7 +12,7 @@ namespace Inference.Server.Rest;
 /// error response written under it and writes OpenAI's body instead: from the <see cref="ApiError"/> the service
 /// left on the context when there is one, otherwise from the status transcoding or routing chose.
 /// </summary>
-internal sealed class OpenAiErrorMiddleware(RequestDelegate next)
+internal sealed class OpenAiErrorMiddleware(RequestDelegate next, ILogger<OpenAiErrorMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -31,7 +32,9 @@ internal sealed class OpenAiErrorMiddleware(RequestDelegate next)
         catch (Exception exception) when (!context.Response.HasStarted && !context.RequestAborted.IsCancellationRequested)
         {
             // Something below the service failed (a bug, not a refusal): answer in the same shape, no details.
-            context.Items[PendingError.Key] = ErrorTranslator.Translate(exception);
+            var failure = ErrorTranslator.Translate(exception);
+            ErrorLog.Report(logger, context.Request.Path, failure, exception);
+            context.Items[PendingError.Key] = failure;
             context.Response.StatusCode = StatusCodes.Status500InternalServerError;
         }
         finally

@@ -1,6 +1,9 @@
 using FluentValidation;
+using Google.Protobuf.Reflection;
+using Google.Rpc;
 using Inference.Contracts.V1;
 using Inference.Server.Errors;
+using Inference.Server.Models;
 using Inference.Server.Services;
 using Inference.Server.Validation;
 using Microsoft.Extensions.Configuration;
@@ -15,9 +18,14 @@ public static class InferenceServiceCollectionExtensions
     /// every face shares.</summary>
     public static IServiceCollection AddInferenceService(this IServiceCollection services)
     {
-        services.AddGrpc(options => options.Interceptors.Add<ErrorInterceptor>()).AddJsonTranscoding();
+        services.AddGrpc(options => options.Interceptors.Add<ErrorInterceptor>())
+            .AddJsonTranscoding(options =>
+                // Transcoding writes a status's details into its JSON error body and must know their types; the
+                // OpenAI error layer then replaces that body, but a failure to write it would turn every error into 500.
+                options.TypeRegistry = TypeRegistry.FromMessages(ErrorInfo.Descriptor, BadRequest.Descriptor, RetryInfo.Descriptor));
         services.AddGrpcReflection();
-        services.AddGrpcHealthChecks();
+        // Without the cache every check runs the health checks, so a fresh server answers Serving at once.
+        services.AddGrpcHealthChecks(o => o.UseHealthChecksCache = false).AddCheck<ModelsHealthCheck>("models");
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ModelResolver>();
         services.TryAddSingleton<ChatCompletionHandler>();
