@@ -2,6 +2,8 @@ using Google.Rpc;
 using Grpc.Core;
 using Inference.Engine;
 using Inference.Server.Errors;
+using Inference.Server.Rest;
+using Microsoft.AspNetCore.Http;
 
 namespace Inference.Server.Tests;
 
@@ -51,5 +53,20 @@ public sealed class ErrorMappingTests
         Assert.That(rpc.StatusCode, Is.EqualTo(StatusCode.InvalidArgument));
         Assert.That(rpc.GetRpcStatus()?.GetDetail<ErrorInfo>()?.Reason, Is.EqualTo("context_length_exceeded"));
         Assert.That(rpc.GetRpcStatus()?.GetDetail<BadRequest>()?.FieldViolations[0].Field, Is.EqualTo("messages"));
+    }
+
+    [Test]
+    public async Task OpenAiErrorBody_ForOverload_Has503RetryAfterAndCode()
+    {
+        var context = new DefaultHttpContext();
+        context.Response.Body = new MemoryStream();
+
+        await OpenAiErrorWriter.WriteAsync(context, ErrorTranslator.Translate(new ModelOverloadedException("full", TimeSpan.FromMilliseconds(1500))));
+
+        context.Response.Body.Position = 0;
+        var body = await new StreamReader(context.Response.Body).ReadToEndAsync();
+        Assert.That(context.Response.StatusCode, Is.EqualTo(503));
+        Assert.That(context.Response.Headers.RetryAfter.ToString(), Is.EqualTo("2"));
+        Assert.That(body, Is.EqualTo("""{"error":{"message":"The model is overloaded; retry later.","type":"server_error","param":null,"code":"model_overloaded"}}"""));
     }
 }

@@ -161,6 +161,61 @@ public sealed class RestWireTests : ServerFixture
     }
 
     [Test]
+    public async Task StreamedChat_WithTwoChoices_EachStartsWithRoleAndEndsWithFinish()
+    {
+        using var response = await PostAsync("/v1/chat/completions",
+            """{"model":"tiny-chat","messages":[{"role":"user","content":"hi"}],"max_tokens":4,"n":2,"stream":true}""");
+        var data = await SseDataLines(response);
+
+        var choices = data[..^1].SelectMany(d => JsonDocument.Parse(d).RootElement.GetProperty("choices").EnumerateArray().Select(c => c.Clone())).ToList();
+        foreach (var index in new[] { 0, 1 })
+        {
+            var mine = choices.Where(c => c.GetProperty("index").GetInt32() == index).ToList();
+            Assert.That(mine, Is.Not.Empty, $"choice {index} streamed nothing");
+            Assert.That(mine[0].GetProperty("delta").GetProperty("role").GetString(), Is.EqualTo("assistant"), $"choice {index}");
+            Assert.That(mine[^1].TryGetProperty("finish_reason", out _), Is.True, $"choice {index} ends with finish_reason");
+        }
+    }
+
+    [Test]
+    public async Task ChatWithLogprobs_ReturnsTokensWithTopAlternatives()
+    {
+        using var response = await PostAsync("/v1/chat/completions",
+            """{"model":"tiny-chat","messages":[{"role":"user","content":"hi"}],"max_tokens":4,"temperature":0,"logprobs":true,"top_logprobs":2}""");
+        var json = await JsonOf(response);
+
+        var content = json.GetProperty("choices")[0].GetProperty("logprobs").GetProperty("content");
+        Assert.That(content.GetArrayLength(), Is.InRange(1, 4), json.ToString());
+        var first = content[0];
+        Assert.That(first.GetProperty("logprob").GetDouble(), Is.LessThanOrEqualTo(0));
+        Assert.That(first.GetProperty("bytes").ValueKind, Is.EqualTo(JsonValueKind.Array));
+        Assert.That(first.GetProperty("top_logprobs").GetArrayLength(), Is.EqualTo(2));
+    }
+
+    [Test]
+    public async Task Completion_WithTwoPromptsAndTwoChoices_IndexesChoicesPromptByPrompt()
+    {
+        using var response = await PostAsync("/v1/completions",
+            """{"model":"tiny-chat","prompt":["The sea","The sky"],"n":2,"max_tokens":3}""");
+        var json = await JsonOf(response);
+
+        var indexes = json.GetProperty("choices").EnumerateArray().Select(c => c.GetProperty("index").GetInt32());
+        Assert.That(indexes, Is.EqualTo(new[] { 0, 1, 2, 3 }), json.ToString());
+    }
+
+    [Test]
+    public async Task SampledChat_WithSeed_IsReproducible()
+    {
+        const string body = """{"model":"tiny-chat","messages":[{"role":"user","content":"hi"}],"max_tokens":8,"temperature":1,"seed":1234}""";
+        using var first = await PostAsync("/v1/chat/completions", body);
+        using var second = await PostAsync("/v1/chat/completions", body);
+
+        var a = (await JsonOf(first)).GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString();
+        var b = (await JsonOf(second)).GetProperty("choices")[0].GetProperty("message").GetProperty("content").GetString();
+        Assert.That(b, Is.EqualTo(a));
+    }
+
+    [Test]
     public async Task MalformedJson_IsOpenAi400()
     {
         using var response = await PostAsync("/v1/chat/completions", """{"model": "tiny-chat", "messages": [""");
