@@ -151,6 +151,17 @@ public sealed class RestWireTests : ServerFixture
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
     }
 
+    [TestCase(false)]
+    [TestCase(true)]
+    public async Task NullForEveryOptionalParameter_IsAccepted(bool stream)
+    {
+        var body = """{"model":"tiny-chat","messages":[{"role":"user","content":"hi","name":null}],"max_tokens":2,"temperature":null,"top_p":null,"n":null,"stop":null,"seed":null,"user":null,"presence_penalty":null,"frequency_penalty":null,"logit_bias":null,"logprobs":null,"top_logprobs":null,"response_format":null,"tools":null,"tool_choice":null,"parallel_tool_calls":null,"stream_options":null,"max_completion_tokens":null,"stream":STREAM}"""
+            .Replace("STREAM", stream ? "true" : "null", StringComparison.Ordinal);
+        using var response = await PostAsync("/v1/chat/completions", body);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+    }
+
     [Test]
     public async Task ContentParts_AreJoinedAsText()
     {

@@ -16,7 +16,7 @@ namespace Inference.Server.Rest;
 /// ambiguous, so this middleware runs before routing, reads <c>stream</c> from the buffered body and, when true,
 /// serves server-sent events from the same streaming implementation the gRPC streaming RPCs use:
 /// <c>data: {chunk}\n\n</c> per chunk, then <c>data: [DONE]\n\n</c>. Otherwise the request goes on to
-/// transcoding untouched.
+/// transcoding, with null members removed (see <see cref="NullMembers"/>).
 /// </summary>
 internal sealed class ServerSentEventsMiddleware(
     RequestDelegate next,
@@ -46,6 +46,14 @@ internal sealed class ServerSentEventsMiddleware(
         if (!WantsStream(body.Span))
         {
             // Not a streaming request (or not JSON at all: transcoding answers that with its 400).
+            if (NullMembers.Strip(body.Span) is { } stripped)
+            {
+                var replacement = new MemoryStream(stripped, writable: false);
+                context.Response.RegisterForDispose(replacement);
+                request.Body = replacement;
+                request.ContentLength = stripped.Length;
+            }
+
             await next(context).ConfigureAwait(false);
             return;
         }

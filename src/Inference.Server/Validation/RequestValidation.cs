@@ -1,5 +1,4 @@
 using FluentValidation;
-using FluentValidation.Results;
 using Inference.Server.Errors;
 
 namespace Inference.Server.Validation;
@@ -33,6 +32,4 @@ internal static class RequestValidation
     /// <summary>Marks a rule as refusing a parameter the engine cannot honour.</summary>
     public static IRuleBuilderOptions<T, TProperty> NotSupported<T, TProperty>(this IRuleBuilderOptions<T, TProperty> rule, string param, string message) =>
         rule.OverridePropertyName(param).WithMessage(message).WithErrorCode(Unsupported);
-
-    internal static ValidationFailure First(ValidationResult result) => result.Errors[0];
 }
