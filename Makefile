@@ -1,0 +1,31 @@
+# Inference: common tasks. `make test` installs what it needs (npm ci) before running every test.
+SHELL := /bin/bash
+DOTNET ?= dotnet
+NPM_DIRS := tests/sdk-js
+
+.PHONY: build run test test-deps proto clean
+
+build:
+	$(DOTNET) build Inference.sln
+
+# Serves the embedded models: REST, gRPC-Web and health on 127.0.0.1:8080, gRPC (h2c) on 127.0.0.1:8081.
+# Override with e.g. `make run ARGS="--Inference:Http:Port=9090"`.
+run:
+	$(DOTNET) run --project src/Inference.Server -- $(ARGS)
+
+# npm ci in every npm folder (the SDK conformance tests and the proto tools).
+test-deps:
+	@for dir in $(NPM_DIRS); do (cd $$dir && npm ci --no-audit --no-fund) || exit 1; done
+
+test: test-deps
+	$(DOTNET) test Inference.sln
+
+# Lints the contract and regenerates the TypeScript client (tests/browser/gen) with buf from npm.
+# buf and protoc-gen-es come from tests/sdk-js's package.json; npx runs them from there, on the repository root.
+proto: test-deps
+	cd tests/sdk-js && npx buf lint ../..
+	cd tests/sdk-js && npx buf generate ../.. --template ../../buf.gen.yaml --output ../..
+
+clean:
+	$(DOTNET) clean Inference.sln
+	rm -rf tests/browser/gen

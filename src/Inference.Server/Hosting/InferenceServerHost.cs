@@ -1,0 +1,37 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Inference.Server.Hosting;
+
+/// <summary>The server's composition, one line per concern. <c>Program</c> runs it; tests build the same host
+/// with their own configuration and services.</summary>
+public static class InferenceServerHost
+{
+    /// <summary>Registers every part of the server. Services a caller registers before <see cref="Build"/> win:
+    /// everything here is registered with TryAdd.</summary>
+    public static WebApplicationBuilder CreateBuilder(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(args);
+        var configuration = builder.Configuration;
+        builder.Services
+            .AddInferenceHosting(configuration)      // Hosting/: Kestrel, HTTP/1.1 + h2c ports
+            .AddInferenceModels(configuration)       // Models/: the engine's registry and the embedded models
+            .AddInferenceValidation(configuration)   // Validation/: FluentValidation rules per request
+            .AddInferenceService();                  // Services/: the one implementation, gRPC, transcoding, reflection, health
+        return builder;
+    }
+
+    /// <summary>Builds the request pipeline. Order matters: errors outermost so they see every layer's failures;
+    /// authentication and rate limits (issues 4 and 5) go between the error layer and the SSE adapter, so they
+    /// apply to every face alike.</summary>
+    public static WebApplication Build(WebApplicationBuilder builder)
+    {
+        var app = builder.Build();
+        app.UseOpenAiErrors();                       // Rest/: every /v1 error as an OpenAI error body
+        app.UseServerSentEvents();                   // Rest/: "stream": true as server-sent events
+        app.UseRouting();
+        app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
+        app.MapInferenceService();                   // Services/: gRPC, gRPC-Web, REST, reflection, health
+        return app;
+    }
+}

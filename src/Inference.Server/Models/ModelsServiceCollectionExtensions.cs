@@ -1,0 +1,41 @@
+using Inference.Engine;
+using Inference.Server.Models;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+// Registration extensions live in the DI namespace, as grpc-dotnet's do.
+namespace Microsoft.Extensions.DependencyInjection;
+
+/// <summary>Registers the model registry.</summary>
+public static class ModelsServiceCollectionExtensions
+{
+    /// <summary>Binds <see cref="ModelsOptions"/> (defaulting to the embedded models) and registers the engine's
+    /// registry unless one is registered already (tests register their own).</summary>
+    public static IServiceCollection AddInferenceModels(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<ModelsOptions>()
+            .Bind(configuration.GetSection(ModelsOptions.Section))
+            .PostConfigure(options =>
+            {
+                if (options.Models.Count == 0)
+                {
+                    options.Models.Add(new ModelFolderOptions { Id = "tiny-chat", Path = "models/tiny-chat", Kind = "chat" });
+                    options.Models.Add(new ModelFolderOptions { Id = "tiny-embed", Path = "models/tiny-embed", Kind = "embedding" });
+                }
+
+                foreach (var model in options.Models)
+                {
+                    model.Path = Path.GetFullPath(model.Path, AppContext.BaseDirectory);
+                }
+            })
+            .Validate(o => o.Models.All(m => m.Id.Length > 0 && m.Path.Length > 0), "Inference:Models: every model needs an Id and a Path.")
+            .Validate(o => o.Models.All(m => m.Kind is null or "" or "chat" or "embedding"), "Inference:Models:*:Kind must be chat or embedding.")
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<IModelRegistry>(sp =>
+            ModelRegistryFactory.Create(sp.GetRequiredService<IOptions<ModelsOptions>>().Value, sp.GetRequiredService<TimeProvider>()));
+        services.AddHostedService<ModelRegistryStartup>();
+        return services;
+    }
+}

@@ -1,0 +1,199 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text.Json;
+using Google.Protobuf;
+using Inference.Contracts.V1;
+using Inference.Server.Errors;
+using Inference.Server.Services;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Inference.Server.Rest;
+
+/// <summary>
+/// The SSE adapter. <c>POST /v1/chat/completions</c> and <c>POST /v1/completions</c> serve both
+/// <c>"stream": false</c> (transcoding, unary RPC) and <c>"stream": true</c>, and two endpoints on one route are
+/// ambiguous, so this middleware runs before routing, reads <c>stream</c> from the buffered body and, when true,
+/// serves server-sent events from the same streaming implementation the gRPC streaming RPCs use:
+/// <c>data: {chunk}\n\n</c> per chunk, then <c>data: [DONE]\n\n</c>. Otherwise the request goes on to
+/// transcoding, with null members removed (see <see cref="NullMembers"/>).
+/// </summary>
+internal sealed class ServerSentEventsMiddleware(
+    RequestDelegate next,
+    ChatCompletionHandler chat,
+    TextCompletionHandler text,
+    ILogger<ServerSentEventsMiddleware> logger)
+{
+    public const string ChatPath = "/v1/chat/completions";
+    public const string CompletionsPath = "/v1/completions";
+
+    private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var path = request.Path;
+        var isChat = path.Equals(ChatPath, StringComparison.Ordinal);
+        if (!HttpMethods.IsPost(request.Method) || (!isChat && !path.Equals(CompletionsPath, StringComparison.Ordinal)))
+        {
+            await next(context).ConfigureAwait(false);
+            return;
+        }
+
+        request.EnableBuffering();
+        var body = await ReadBodyAsync(request, context.RequestAborted).ConfigureAwait(false);
+        request.Body.Position = 0;
+        if (!WantsStream(body.Span))
+        {
+            // Not a streaming request (or not JSON at all: transcoding answers that with its 400).
+            if (NullMembers.Strip(body.Span) is { } stripped)
+            {
+                var replacement = new MemoryStream(stripped, writable: false);
+                context.Response.RegisterForDispose(replacement);
+                request.Body = replacement;
+                request.ContentLength = stripped.Length;
+            }
+
+            await next(context).ConfigureAwait(false);
+            return;
+        }
+
+        var operation = isChat ? "StreamChatComplete (SSE)" : "StreamComplete (SSE)";
+        IAsyncEnumerable<IMessage> chunks;
+        try
+        {
+            var json = System.Text.Encoding.UTF8.GetString(body.Span);
+            chunks = isChat
+                ? chat.StreamAsync(Parser.Parse<ChatCompleteRequest>(json), context.RequestAborted)
+                : text.StreamAsync(Parser.Parse<CompleteRequest>(json), context.RequestAborted);
+        }
+        catch (Exception exception) when (exception is InvalidProtocolBufferException or InvalidJsonException or FormatException)
+        {
+            Refuse(context, new ApiError(ErrorKind.InvalidArgument, "We could not parse the JSON body of your request: " + exception.Message, null, "invalid_json"));
+            return;
+        }
+
+        await StreamAsync(context, chunks, operation).ConfigureAwait(false);
+    }
+
+    private async Task StreamAsync(HttpContext context, IAsyncEnumerable<IMessage> chunks, string operation)
+    {
+        var response = context.Response;
+        var started = false;
+        PipeWriter pipe;
+        Utf8JsonWriter? json = null;
+        try
+        {
+            await foreach (var chunk in chunks.ConfigureAwait(false))
+            {
+                if (!started)
+                {
+                    // Headers go out with the first chunk, so a refusal found before it still gets its status.
+                    Start(response);
+                    started = true;
+                    json = new Utf8JsonWriter(response.BodyWriter);
+                }
+
+                pipe = response.BodyWriter;
+                pipe.Write("data: "u8);
+                json!.Reset(pipe);
+                ProtoJsonWriter.WriteMessage(json, chunk);
+                json.Flush();
+                pipe.Write("\n\n"u8);
+                await pipe.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+            }
+
+            if (!started)
+            {
+                Start(response);
+                started = true;
+            }
+
+            pipe = response.BodyWriter;
+            pipe.Write("data: [DONE]\n\n"u8);
+            await pipe.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (Exception exception)
+        {
+            var error = ErrorTranslator.Translate(exception);
+            ErrorLog.Report(logger, operation, error, exception);
+            if (!started)
+            {
+                Refuse(context, error);
+            }
+            else if (error.Kind != ErrorKind.Cancelled)
+            {
+                // Headers are gone: OpenAI's own servers report a late failure as an error event, then close.
+                pipe = response.BodyWriter;
+                json ??= new Utf8JsonWriter(pipe);
+                pipe.Write("data: "u8);
+                json.Reset(pipe);
+                OpenAiErrorWriter.WriteError(json, error);
+                json.Flush();
+                pipe.Write("\n\n"u8);
+                await pipe.FlushAsync(CancellationToken.None).ConfigureAwait(false);
+            }
+        }
+        finally
+        {
+            if (json is not null)
+            {
+                await json.DisposeAsync().ConfigureAwait(false);
+            }
+        }
+    }
+
+    private static void Start(HttpResponse response)
+    {
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = "text/event-stream; charset=utf-8";
+        response.Headers.CacheControl = "no-cache";
+        // Reverse proxies that buffer would hold tokens back; this asks them not to.
+        response.Headers["X-Accel-Buffering"] = "no";
+    }
+
+    /// <summary>Leaves the error for <see cref="OpenAiErrorMiddleware"/>, which writes every /v1 error body.</summary>
+    private static void Refuse(HttpContext context, ApiError error)
+    {
+        context.Items[PendingError.Key] = error;
+        context.Response.StatusCode = ErrorCodes.HttpStatusOf(error.Kind);
+    }
+
+    private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream(request.ContentLength is > 0 and < int.MaxValue ? (int)request.ContentLength.Value : 1024);
+        await request.Body.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+    }
+
+    /// <summary>Reads the top-level <c>stream</c> member without building a document.</summary>
+    private static bool WantsStream(ReadOnlySpan<byte> body)
+    {
+        try
+        {
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { CommentHandling = JsonCommentHandling.Skip });
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return false;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var isStream = reader.ValueTextEquals("stream"u8);
+                reader.Read();
+                if (isStream)
+                {
+                    return reader.TokenType == JsonTokenType.True;
+                }
+
+                reader.Skip();
+            }
+        }
+        catch (JsonException)
+        {
+            // Malformed: transcoding reports it.
+        }
+
+        return false;
+    }
+}

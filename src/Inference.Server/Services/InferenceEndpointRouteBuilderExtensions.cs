@@ -1,0 +1,19 @@
+using Inference.Server.Services;
+using Microsoft.AspNetCore.Routing;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>Maps the service on every face.</summary>
+public static class InferenceEndpointRouteBuilderExtensions
+{
+    /// <summary>The inference service (gRPC, gRPC-Web, transcoded REST), reflection, and health on gRPC
+    /// (<c>grpc.health.v1</c>) and plain HTTP (<c>/health</c>).</summary>
+    public static IEndpointRouteBuilder MapInferenceService(this IEndpointRouteBuilder endpoints)
+    {
+        endpoints.MapGrpcService<InferenceGrpcService>();
+        endpoints.MapGrpcReflectionService();
+        endpoints.MapGrpcHealthChecksService();
+        endpoints.MapHealthChecks("/health");
+        return endpoints;
+    }
+}

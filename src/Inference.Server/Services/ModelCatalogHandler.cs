@@ -1,0 +1,59 @@
+using Inference.Contracts.V1;
+using Inference.Engine;
+using Inference.Server.Errors;
+
+namespace Inference.Server.Services;
+
+/// <summary>Model listing and the tokenizer endpoints.</summary>
+internal sealed class ModelCatalogHandler(ModelResolver models)
+{
+    public ListModelsResponse List()
+    {
+        var response = new ListModelsResponse { Object = "list" };
+        foreach (var info in models.Registry.Models)
+        {
+            response.Data.Add(ToWire(info));
+        }
+
+        return response;
+    }
+
+    public Model Get(GetModelRequest request) => ToWire(models.Info(request.Model));
+
+    public TokenizeResponse Tokenize(TokenizeRequest request)
+    {
+        var model = models.Chat(RequireModel(request.Model));
+        IReadOnlyList<int> tokens;
+        if (request.Messages.Count > 0)
+        {
+            if (request.Prompt.Length > 0)
+            {
+                throw new ApiException(ApiError.InvalidParam("prompt", "Give either prompt or messages, not both."));
+            }
+
+            var text = model.RenderChat(
+                ChatCompletionHandler.ToEngine(request.Messages), null, !request.HasAddGenerationPrompt || request.AddGenerationPrompt);
+            tokens = model.Tokenize(text);
+        }
+        else
+        {
+            tokens = model.Tokenize(request.Prompt);
+        }
+
+        var response = new TokenizeResponse { Count = tokens.Count, MaxModelLen = model.Info.ContextLength };
+        response.Tokens.Add(tokens);
+        return response;
+    }
+
+    public DetokenizeResponse Detokenize(DetokenizeRequest request)
+    {
+        var model = models.Chat(RequireModel(request.Model));
+        return new DetokenizeResponse { Prompt = model.Detokenize(request.Tokens) };
+    }
+
+    private static string RequireModel(string model) =>
+        model.Length > 0 ? model : throw new ApiException(ApiError.InvalidParam("model", "model is required."));
+
+    private static Model ToWire(ModelInfo info) =>
+        new() { Id = info.Id, Object = "model", Created = info.CreatedUnixSeconds, OwnedBy = info.OwnedBy };
+}

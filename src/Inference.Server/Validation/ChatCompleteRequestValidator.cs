@@ -1,0 +1,66 @@
+using FluentValidation;
+using Google.Protobuf.WellKnownTypes;
+using Inference.Contracts.V1;
+using Microsoft.Extensions.Options;
+
+namespace Inference.Server.Validation;
+
+/// <summary>Checks a chat request before any model work: ranges as OpenAI documents them, and a clear refusal for
+/// every parameter the engine cannot honour.</summary>
+internal sealed class ChatCompleteRequestValidator : AbstractValidator<ChatCompleteRequest>
+{
+    private static readonly string[] Roles = ["system", "developer", "user", "assistant", "tool"];
+
+    public ChatCompleteRequestValidator(IOptions<ValidationOptions> options)
+    {
+        var maxChoices = options.Value.MaxChoices;
+        RuleFor(r => r.Model).NotEmpty().Param("model");
+        RuleFor(r => r.Messages).NotEmpty().WithMessage("messages must contain at least one message.").Param("messages");
+        RuleForEach(r => r.Messages).ChildRules(message =>
+        {
+            message.RuleFor(m => m.Role).Must(r => Roles.Contains(r))
+                .WithMessage(m => $"'{m.Role}' is not a valid role; use one of system, developer, user, assistant, tool.")
+                .OverridePropertyName("role");
+            message.RuleFor(m => m.Content).Must(WireShapes.IsTextContent)
+                .WithMessage("content must be a string or a list of text parts; this model reads text only.")
+                .WithErrorCode(RequestValidation.Unsupported)
+                .OverridePropertyName("content");
+            message.RuleFor(m => m.Content).Must(c => !WireShapes.IsAbsent(c))
+                .When(m => m.Role != "assistant")
+                .WithMessage(m => $"content is required for a {m.Role} message.")
+                .OverridePropertyName("content");
+        }).OverridePropertyName("messages");
+
+        RuleFor(r => r.MaxTokens).GreaterThanOrEqualTo(1).When(r => r.HasMaxTokens).Param("max_tokens");
+        RuleFor(r => r.MaxCompletionTokens).GreaterThanOrEqualTo(1).When(r => r.HasMaxCompletionTokens).Param("max_completion_tokens");
+        RuleFor(r => r.Temperature).InclusiveBetween(0f, 2f).When(r => r.HasTemperature).Param("temperature");
+        RuleFor(r => r.TopP).InclusiveBetween(0f, 1f).When(r => r.HasTopP).Param("top_p");
+        RuleFor(r => r.TopK).GreaterThanOrEqualTo(0).When(r => r.HasTopK).Param("top_k");
+        RuleFor(r => r.MinP).InclusiveBetween(0f, 1f).When(r => r.HasMinP).Param("min_p");
+        RuleFor(r => r.N).InclusiveBetween(1, maxChoices).When(r => r.HasN).Param("n");
+        RuleFor(r => r.Stop).Must(WireShapes.IsStop)
+            .WithMessage("stop must be a non-empty string or a list of at most 4 non-empty strings.").Param("stop");
+        RuleFor(r => r.PresencePenalty).InclusiveBetween(-2f, 2f).When(r => r.HasPresencePenalty).Param("presence_penalty");
+        RuleFor(r => r.FrequencyPenalty).InclusiveBetween(-2f, 2f).When(r => r.HasFrequencyPenalty).Param("frequency_penalty");
+        RuleFor(r => r.RepetitionPenalty).GreaterThan(0f).When(r => r.HasRepetitionPenalty).Param("repetition_penalty");
+        RuleFor(r => r.LogitBias).Must(WireShapes.IsLogitBias)
+            .WithMessage("logit_bias must map token ids to numbers between -100 and 100.").Param("logit_bias");
+        RuleFor(r => r.TopLogprobs).InclusiveBetween(0, 20).When(r => r.HasTopLogprobs).Param("top_logprobs");
+        RuleFor(r => r.TopLogprobs).Must(_ => false).When(r => r.HasTopLogprobs && !r.Logprobs)
+            .WithMessage("top_logprobs requires logprobs to be true.").Param("top_logprobs");
+
+        RuleFor(r => r.ResponseFormat).Must(f => f is null || TypeOf(f) is "" or "text")
+            .NotSupported("response_format", "response_format: only {\"type\": \"text\"} is supported; JSON modes and json_schema are not.");
+        RuleFor(r => r.ToolChoice).Must(c => WireShapes.IsAbsent(c) || c!.StringValue is "none" or "auto")
+            .NotSupported("tool_choice", "tool_choice: only \"none\" and \"auto\" are supported; this server cannot force a tool call.");
+        RuleForEach(r => r.Tools).Must(t => t.Type is "" or "function" && !string.IsNullOrEmpty(t.Function?.Name))
+            .WithMessage("Each tool must be a function with a name.").OverridePropertyName("tools");
+        RuleFor(r => r.Modalities).Must(m => m.All(x => x == "text"))
+            .NotSupported("modalities", "modalities: only \"text\" output is supported.");
+        RuleFor(r => r.Audio).Null().NotSupported("audio", "audio output is not supported.");
+        RuleFor(r => r.Prediction).Null().NotSupported("prediction", "Predicted outputs are not supported.");
+    }
+
+    private static string TypeOf(Struct format) =>
+        format.Fields.TryGetValue("type", out var type) ? type.StringValue : "";
+}

@@ -1,0 +1,35 @@
+using FluentValidation;
+using Inference.Server.Errors;
+
+namespace Inference.Server.Validation;
+
+/// <summary>Runs a validator and turns its first failure into the error model's 400 naming the parameter.</summary>
+internal static class RequestValidation
+{
+    /// <summary>The FluentValidation error code our rules use for parameters the engine cannot honour.</summary>
+    public const string Unsupported = "unsupported_parameter";
+
+    public static void ThrowIfInvalid<T>(IValidator<T> validator, T request)
+    {
+        var result = validator.Validate(request);
+        if (result.IsValid)
+        {
+            return;
+        }
+
+        var failure = result.Errors[0];
+        throw new ApiException(new ApiError(
+            ErrorKind.InvalidArgument,
+            failure.ErrorMessage,
+            failure.PropertyName,
+            failure.ErrorCode == Unsupported ? Unsupported : "invalid_value"));
+    }
+
+    /// <summary>Names the rule after the OpenAI wire parameter (for both <c>param</c> and the message).</summary>
+    public static IRuleBuilderOptions<T, TProperty> Param<T, TProperty>(this IRuleBuilderOptions<T, TProperty> rule, string param) =>
+        rule.OverridePropertyName(param).WithName(param);
+
+    /// <summary>Marks a rule as refusing a parameter the engine cannot honour.</summary>
+    public static IRuleBuilderOptions<T, TProperty> NotSupported<T, TProperty>(this IRuleBuilderOptions<T, TProperty> rule, string param, string message) =>
+        rule.OverridePropertyName(param).WithMessage(message).WithErrorCode(Unsupported);
+}
