@@ -1,4 +1,6 @@
 using Inference.Engine;
+using Inference.Engine.Models;
+using Inference.Engine.Onnx;
 
 namespace Inference.Server.Models;
 
@@ -8,19 +10,17 @@ namespace Inference.Server.Models;
 /// </summary>
 internal static class ModelRegistryFactory
 {
-    public static IModelRegistry Create(ModelsOptions options, TimeProvider clock)
-    {
-        _ = options;
-        _ = clock;
-        // The engine's ModelRegistry (Inference.Engine.Models.ModelRegistry.Load) is being merged from the engine
-        // branch. When it lands, this body becomes:
-        //   return ModelRegistry.Load(options.Models.Select(m => new ModelDefinition
-        //   {
-        //       Id = m.Id, Path = m.Path, Aliases = [.. m.Aliases],
-        //       Kind = m.Kind is null ? null : Enum.Parse<ModelKind>(m.Kind, ignoreCase: true),
-        //   }), clock);
-        throw new ModelLoadException(
-            "This build has no engine registry yet: the ONNX engine is not merged into this branch. "
-            + "Register an IModelRegistry in DI (services.AddSingleton<IModelRegistry>(...)) before AddInferenceModels.");
-    }
+    public static IModelRegistry Create(ModelsOptions options, TimeProvider clock) =>
+        ModelRegistry.Load(options.Models.Select(m => new ModelDefinition
+        {
+            Id = m.Id,
+            Path = m.Path,
+            Aliases = [.. m.Aliases],
+            Kind = string.IsNullOrEmpty(m.Kind) ? null : Enum.Parse<ModelKind>(m.Kind, ignoreCase: true),
+            ExecutionProvider = Enum.Parse<ExecutionProvider>(m.ExecutionProvider, ignoreCase: true),
+            IntraOpThreads = m.IntraOpThreads,
+            OwnedBy = m.OwnedBy,
+            Scheduler = m.Scheduler,
+            Synthetic = m.Synthetic,
+        }), clock);
 }

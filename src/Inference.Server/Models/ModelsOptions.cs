@@ -1,4 +1,5 @@
-using System.ComponentModel.DataAnnotations;
+using Inference.Engine.Models;
+using Inference.Engine.Scheduling;
 
 namespace Inference.Server.Models;
 
@@ -13,16 +14,14 @@ public sealed class ModelsOptions
     public IList<ModelFolderOptions> Models { get; } = [];
 }
 
-/// <summary>One model folder to load.</summary>
+/// <summary>One model to load (configuration <c>Inference:Models:N:*</c>).</summary>
 public sealed class ModelFolderOptions
 {
     /// <summary>The id clients name the model by.</summary>
-    [Required]
     public string Id { get; set; } = "";
 
     /// <summary>The folder: ONNX Runtime GenAI layout for chat models, an encoder folder for embedding models.
-    /// Relative paths are resolved against the binary's folder.</summary>
-    [Required]
+    /// Relative paths are resolved against the binary's folder. Not used by synthetic models.</summary>
     public string Path { get; set; } = "";
 
     /// <summary>"chat" or "embedding"; empty: detected from the folder.</summary>
@@ -30,4 +29,19 @@ public sealed class ModelFolderOptions
 
     /// <summary>Other names that resolve to this model.</summary>
     public IList<string> Aliases { get; } = [];
+
+    /// <summary>"cpu" (default) or "cuda". Asking for cuda where it is not installed stops start-up.</summary>
+    public string ExecutionProvider { get; set; } = "cpu";
+
+    /// <summary>Threads ONNX Runtime uses inside one operator; 0 lets it choose.</summary>
+    public int IntraOpThreads { get; set; }
+
+    /// <summary>Shown as the model's owner in /v1/models.</summary>
+    public string OwnedBy { get; set; } = "inference";
+
+    /// <summary>Batching and queueing: MaxBatchSize, MaxQueuedRequests, MaxPrefillTokensPerStep.</summary>
+    public SchedulerOptions Scheduler { get; set; } = new();
+
+    /// <summary>Set to serve a synthetic model (no folder): TokensPerSecond (0 = unthrottled), ContextLength.</summary>
+    public SyntheticOptions? Synthetic { get; set; }
 }

@@ -24,13 +24,17 @@ public static class ModelsServiceCollectionExtensions
                     options.Models.Add(new ModelFolderOptions { Id = "tiny-embed", Path = "models/tiny-embed", Kind = "embedding" });
                 }
 
-                foreach (var model in options.Models)
+                foreach (var model in options.Models.Where(m => m.Path.Length > 0))
                 {
                     model.Path = Path.GetFullPath(model.Path, AppContext.BaseDirectory);
                 }
             })
-            .Validate(o => o.Models.All(m => m.Id.Length > 0 && m.Path.Length > 0), "Inference:Models: every model needs an Id and a Path.")
+            .Validate(o => o.Models.All(m => m.Id.Length > 0 && (m.Path.Length > 0 || m.Synthetic is not null)),
+                "Inference:Models: every model needs an Id and a Path (or a Synthetic section).")
             .Validate(o => o.Models.All(m => m.Kind is null or "" or "chat" or "embedding"), "Inference:Models:*:Kind must be chat or embedding.")
+            .Validate(o => o.Models.All(m => m.ExecutionProvider is "cpu" or "cuda"), "Inference:Models:*:ExecutionProvider must be cpu or cuda.")
+            .Validate(o => o.Models.All(m => m.Scheduler.MaxBatchSize >= 1 && m.Scheduler.MaxQueuedRequests >= 0 && m.Scheduler.MaxPrefillTokensPerStep >= 1),
+                "Inference:Models:*:Scheduler: MaxBatchSize and MaxPrefillTokensPerStep must be at least 1, MaxQueuedRequests at least 0.")
             .ValidateOnStart();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<IModelRegistry>(sp =>
