@@ -61,10 +61,10 @@ public sealed class EmbeddingGoldenTests
     }
 
     [Test]
-    public void InputLongerThanTheModel_IsRefusedNotTruncated()
+    public async Task InputLongerThanTheModel_IsRefusedNotTruncated()
     {
         string text = string.Join(' ', Enumerable.Repeat("capital", _model.MaxInputTokens));
-        var error = Assert.ThrowsAsync<ContextLengthExceededException>(() => _model.EmbedAsync([new EmbeddingInput { Text = text }], CancellationToken.None));
+        var error = await Assert.ThrowsAsync<ContextLengthExceededException>(() => _model.EmbedAsync([new EmbeddingInput { Text = text }], CancellationToken.None));
         Assert.That(error!.Param, Is.EqualTo("input"));
         Assert.That(error.Message, Does.Contain(_model.MaxInputTokens.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
