@@ -39,8 +39,6 @@ public abstract class ServerFixture
         {
             builder.Logging.AddProvider(new ProgressLoggerProvider());
         }
-        // TEMPORARY: the stand-in registry until the engine lands; then delete this line and the real models load.
-        builder.Services.Replace(ServiceDescriptor.Singleton<IModelRegistry>(new StandInModelRegistry()));
         _app = InferenceServerHost.Build(builder);
         await _app.StartAsync().DefaultTimeout();
         HttpAddress = new Uri($"http://127.0.0.1:{httpPort}");
