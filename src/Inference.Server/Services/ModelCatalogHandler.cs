@@ -23,7 +23,7 @@ internal sealed class ModelCatalogHandler(ModelResolver models)
     public TokenizeResponse Tokenize(TokenizeRequest request)
     {
         var model = models.Chat(RequireModel(request.Model));
-        IReadOnlyList<int> tokens;
+        string text;
         if (request.Messages.Count > 0)
         {
             if (request.Prompt.Length > 0)
@@ -31,16 +31,16 @@ internal sealed class ModelCatalogHandler(ModelResolver models)
                 throw new ApiException(ApiError.InvalidParam("prompt", "Give either prompt or messages, not both."));
             }
 
-            var text = model.RenderChat(
+            text = model.RenderChat(
                 ChatCompletionHandler.ToEngine(request.Messages), null, !request.HasAddGenerationPrompt || request.AddGenerationPrompt);
-            tokens = model.Tokenize(text);
         }
         else
         {
-            tokens = model.Tokenize(request.Prompt);
+            text = request.Prompt;
         }
 
-        var response = new TokenizeResponse { Count = tokens.Count, MaxModelLen = model.Info.ContextLength };
+        var tokens = model.Tokenize(text);
+        var response = new TokenizeResponse { Count = tokens.Count, MaxModelLen = model.Info.ContextLength, Prompt = text };
         response.Tokens.Add(tokens);
         return response;
     }
