@@ -35,7 +35,7 @@ public sealed class RealModelAnswerTests : ServerFixture
     public async Task Grpc_AndGrpcWeb_Chat_AnswerCapitalsLikeTheReference(bool grpcWeb)
     {
         using var channel = grpcWeb
-            ? GrpcChannel.ForAddress(HttpAddress, new GrpcChannelOptions { HttpHandler = new GrpcWebHandler(GrpcWebMode.GrpcWeb, new HttpClientHandler()) { HttpVersion = System.Net.HttpVersion.Version11 } })
+            ? GrpcChannel.ForAddress(HttpAddress, new GrpcChannelOptions { HttpHandler = new GrpcWebHandler(GrpcWebMode.GrpcWeb, new HttpClientHandler()), HttpVersion = System.Net.HttpVersion.Version11 })
             : GrpcChannel.ForAddress(GrpcAddress);
         var client = new InferenceService.InferenceServiceClient(channel);
         var request = new ChatCompleteRequest
