@@ -1,7 +1,10 @@
-# Inference: common tasks. `make test` installs what it needs (npm ci) before running every test.
+# Inference: common tasks. `make test` installs what it needs (chromium when missing, npm ci) before running every test.
 SHELL := /bin/bash
 DOTNET ?= dotnet
-NPM_DIRS := tests/sdk-js
+NPM_DIRS := tests/sdk-js tests/browser
+# The browser test drives Debian's chromium; installed only when missing (sudo only when not root).
+CHROMIUM ?= /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
 .PHONY: build run test test-deps proto clean
 
@@ -13,8 +16,13 @@ build:
 run:
 	$(DOTNET) run --project src/Inference.Server -- $(ARGS)
 
-# npm ci in every npm folder (the SDK conformance tests and the proto tools).
+# chromium for the browser test when missing, then npm ci in every npm folder (the SDK conformance tests and the
+# proto tools, the browser test).
 test-deps:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		echo "Installing chromium for the browser test (tests/browser)"; \
+		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium || exit 1; \
+	fi
 	@for dir in $(NPM_DIRS); do (cd $$dir && npm ci --no-audit --no-fund) || exit 1; done
 
 test: test-deps
@@ -28,4 +36,4 @@ proto: test-deps
 
 clean:
 	$(DOTNET) clean Inference.sln
-	rm -rf tests/browser/gen
+	@echo "tests/browser/gen is committed; make proto regenerates it"

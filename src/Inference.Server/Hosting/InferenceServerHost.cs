@@ -15,6 +15,7 @@ public static class InferenceServerHost
         var configuration = builder.Configuration;
         builder.Services
             .AddInferenceHosting(configuration)      // Hosting/: Kestrel, HTTP/1.1 + h2c ports
+            .AddInferenceCors(configuration)         // Hosting/: which browser origins may call gRPC-Web
             .AddInferenceModels(configuration)       // Models/: the engine's registry and the embedded models
             .AddInferenceValidation(configuration)   // Validation/: FluentValidation rules per request
             .AddInferenceService();                  // Services/: the one implementation, gRPC, transcoding, reflection, health
@@ -31,6 +32,7 @@ public static class InferenceServerHost
         app.UseServerSentEvents();                   // Rest/: "stream": true as server-sent events
         app.UseRouting();
         app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
+        app.UseCors();                               // Hosting/: answers preflights, per the endpoints' policy
         app.MapInferenceService();                   // Services/: gRPC, gRPC-Web, REST, reflection, health
         return app;
     }

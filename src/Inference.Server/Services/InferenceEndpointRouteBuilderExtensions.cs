@@ -1,5 +1,6 @@
 using Inference.Server.Services;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Microsoft.AspNetCore.Builder;
 
@@ -10,7 +11,7 @@ public static class InferenceEndpointRouteBuilderExtensions
     /// (<c>grpc.health.v1</c>) and plain HTTP (<c>/health</c>).</summary>
     public static IEndpointRouteBuilder MapInferenceService(this IEndpointRouteBuilder endpoints)
     {
-        endpoints.MapGrpcService<InferenceGrpcService>();
+        endpoints.MapGrpcService<InferenceGrpcService>().RequireInferenceCors(); // Hosting/: browsers, cross-origin
         endpoints.MapGrpcReflectionService();
         endpoints.MapGrpcHealthChecksService();
         endpoints.MapHealthChecks("/health");

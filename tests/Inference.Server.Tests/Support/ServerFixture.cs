@@ -23,6 +23,10 @@ public abstract class ServerFixture
     /// <summary>The h2c base address (gRPC).</summary>
     protected Uri GrpcAddress { get; private set; } = null!;
 
+    /// <summary>Extra configuration a fixture needs, as command-line arguments (<c>--Section:Key=value</c>), applied
+    /// after the addresses. Read once, when the server starts.</summary>
+    protected virtual IEnumerable<string> ServerArguments => [];
+
     [OneTimeSetUp]
     public async Task StartServer()
     {
@@ -33,6 +37,7 @@ public abstract class ServerFixture
             "--Inference:Host=127.0.0.1",
             $"--Inference:Http:Port={httpPort}",
             $"--Inference:Grpc:Port={grpcPort}",
+            .. ServerArguments,
         ]);
         builder.Logging.ClearProviders();
         if (Environment.GetEnvironmentVariable("INFERENCE_TEST_LOGS") is not null)
@@ -55,7 +60,8 @@ public abstract class ServerFixture
         }
     }
 
-    private static int FreePort()
+    /// <summary>A loopback port free now; fixtures use it for servers of their own.</summary>
+    protected static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
