@@ -6,7 +6,7 @@ NPM_DIRS := tests/sdk-js tests/browser
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: build run test test-deps proto clean
+.PHONY: build run test test-deps lint proto clean
 
 build:
 	$(DOTNET) build Inference.sln
@@ -25,13 +25,16 @@ test-deps:
 	fi
 	@for dir in $(NPM_DIRS); do (cd $$dir && npm ci --no-audit --no-fund) || exit 1; done
 
-test: test-deps
+# The contract must stay lint-clean: buf lint runs before the tests.
+lint: test-deps
+	cd tests/sdk-js && npx buf lint ../..
+
+test: test-deps lint
 	$(DOTNET) test Inference.sln
 
 # Lints the contract and regenerates the TypeScript client (tests/browser/gen) with buf from npm.
 # buf and protoc-gen-es come from tests/sdk-js's package.json; npx runs them from there, on the repository root.
-proto: test-deps
-	cd tests/sdk-js && npx buf lint ../..
+proto: lint
 	cd tests/sdk-js && npx buf generate ../.. --template ../../buf.gen.yaml --output ../..
 
 clean:
