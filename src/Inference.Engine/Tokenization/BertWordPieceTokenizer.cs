@@ -1,112 +1,250 @@
+using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Microsoft.ML.Tokenizers;
 
 namespace Inference.Engine.Tokenization;
 
-/// <summary>
-/// The tokenizer of BERT-style encoders: BERT normalisation, a split on whitespace and punctuation, WordPiece with
-/// <c>##</c> continuations, and <c>[CLS] ... [SEP]</c> around the ids. Microsoft.ML.Tokenizers' BertTokenizer drops
-/// symbols and emoji that Hugging Face maps to [UNK], so this composes its WordPieceTokenizer with the exact
-/// normaliser and pre-tokenizer instead.
-/// </summary>
+/// <summary>Encoder-side tokenizer for BERT-style embedding models: Hugging Face's BertNormalizer, BertPreTokenizer
+/// and WordPiece, read from <c>tokenizer.json</c> or from <c>vocab.txt</c> plus <c>tokenizer_config.json</c>.</summary>
+/// <remarks>Immutable after construction and safe to use from several threads.</remarks>
 public sealed class BertWordPieceTokenizer
 {
-    /// <summary>Every Unicode punctuation character and the ASCII symbols BERT treats as punctuation stand alone.</summary>
-    private const string PreTokenizerPattern = @"[\p{P}!-/:-@\[-`{-~]|[^\s\p{P}!-/:-@\[-`{-~]+";
+    /// <summary>BertPreTokenizer: whitespace separates words, and every punctuation character (Unicode P* and all
+    /// ASCII symbols) is a word of its own.</summary>
+    internal const string BertPreTokenizerPattern = @"[\p{P}!-/:-@\[-`{-~]|[^\s\p{P}!-/:-@\[-`{-~]+";
 
     private readonly WordPieceTokenizer _wordPiece;
+    private readonly BertTextNormalizer _normalizer;
+    private readonly AddedTokenSplitter _addedTokens;
 
-    private BertWordPieceTokenizer(WordPieceTokenizer wordPiece, int cls, int sep, int pad, int unk)
+    private BertWordPieceTokenizer(WordPieceTokenizer wordPiece, BertTextNormalizer normalizer, IEnumerable<AddedToken> addedTokens,
+        int clsId, int sepId, int padId, int unkId, int vocabularySize)
     {
         _wordPiece = wordPiece;
-        ClsId = cls;
-        SepId = sep;
-        PadId = pad;
-        UnkId = unk;
+        _normalizer = normalizer;
+        _addedTokens = new AddedTokenSplitter(addedTokens);
+        ClsId = clsId;
+        SepId = sepId;
+        PadId = padId;
+        UnkId = unkId;
+        VocabularySize = vocabularySize;
     }
 
-    /// <summary>The id of [CLS].</summary>
+    /// <summary>Id of the classification token that starts every encoded text (<c>[CLS]</c>).</summary>
     public int ClsId { get; }
 
-    /// <summary>The id of [SEP].</summary>
+    /// <summary>Id of the separator token that ends every encoded text (<c>[SEP]</c>).</summary>
     public int SepId { get; }
 
-    /// <summary>The id of [PAD].</summary>
+    /// <summary>Id of the padding token (<c>[PAD]</c>).</summary>
     public int PadId { get; }
 
-    /// <summary>The id of [UNK].</summary>
+    /// <summary>Id of the unknown-word token (<c>[UNK]</c>).</summary>
     public int UnkId { get; }
 
-    /// <summary>Loads <c>vocab.txt</c> (one token per line, in id order) and the casing from
-    /// <c>tokenizer_config.json</c>.</summary>
+    /// <summary>Number of vocabulary entries.</summary>
+    public int VocabularySize { get; }
+
+    /// <summary>Loads the tokenizer of a model folder: <c>tokenizer.json</c> when present, otherwise
+    /// <c>vocab.txt</c> with the settings of <c>tokenizer_config.json</c>.</summary>
+    /// <exception cref="ModelLoadException">No usable tokenizer files, or an unsupported tokenizer.</exception>
     public static BertWordPieceTokenizer FromModelFolder(string folder)
     {
-        string vocabPath = Path.Combine(folder, "vocab.txt");
-        if (!File.Exists(vocabPath))
+        ArgumentNullException.ThrowIfNull(folder);
+        var tokenizerJson = Path.Combine(folder, "tokenizer.json");
+        if (File.Exists(tokenizerJson))
         {
-            throw new ModelLoadException($"{vocabPath}: the WordPiece vocabulary is missing.");
+            return FromTokenizerJson(tokenizerJson, folder);
         }
 
-        bool lowerCase = true;
-        bool? stripAccents = null;
-        string configPath = Path.Combine(folder, "tokenizer_config.json");
-        if (File.Exists(configPath))
+        var vocabTxt = Path.Combine(folder, "vocab.txt");
+        if (File.Exists(vocabTxt))
         {
-            using var config = JsonDocument.Parse(File.ReadAllBytes(configPath));
-            if (config.RootElement.TryGetProperty("do_lower_case", out var lower))
-            {
-                lowerCase = lower.ValueKind != JsonValueKind.False;
-            }
-
-            if (config.RootElement.TryGetProperty("strip_accents", out var strip) && strip.ValueKind is JsonValueKind.True or JsonValueKind.False)
-            {
-                stripAccents = strip.ValueKind == JsonValueKind.True;
-            }
+            return FromVocabTxt(vocabTxt, folder);
         }
 
-        var vocabulary = File.ReadAllLines(vocabPath);
-        int Find(string token) => Array.IndexOf(vocabulary, token) is var i and >= 0
-            ? i
-            : throw new ModelLoadException($"{vocabPath}: the special token {token} is missing.");
-
-        var specials = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var token in new[] { "[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]" })
-        {
-            if (Array.IndexOf(vocabulary, token) is var index and >= 0)
-            {
-                specials[token] = index;
-            }
-        }
-
-        using var stream = File.OpenRead(vocabPath);
-        var wordPiece = WordPieceTokenizer.Create(stream, new WordPieceOptions
-        {
-            Normalizer = new BertNormalizer(lowerCase, stripAccents ?? lowerCase),
-            PreTokenizer = new RegexPreTokenizer(new Regex(PreTokenizerPattern, RegexOptions.Compiled), null),
-            SpecialTokens = specials,
-            UnknownToken = "[UNK]",
-            ContinuingSubwordPrefix = "##",
-            MaxInputCharsPerWord = 100,
-        });
-        return new BertWordPieceTokenizer(wordPiece, Find("[CLS]"), Find("[SEP]"), Find("[PAD]"), Find("[UNK]"));
+        throw new ModelLoadException($"Model folder '{folder}' has neither tokenizer.json nor vocab.txt.");
     }
 
-    /// <summary>Encodes text with [CLS] and [SEP] around it, as the model was trained.</summary>
+    /// <summary>Encodes a text as the model takes it: <c>[CLS]</c>, the word pieces, <c>[SEP]</c>.</summary>
     public IReadOnlyList<int> Encode(string text)
     {
-        var inner = EncodeWithoutSpecialTokens(text);
-        var ids = new int[inner.Count + 2];
-        ids[0] = ClsId;
-        for (int i = 0; i < inner.Count; i++)
-        {
-            ids[i + 1] = inner[i];
-        }
-
-        ids[^1] = SepId;
+        ArgumentNullException.ThrowIfNull(text);
+        var ids = new List<int>(text.Length / 3 + 4) { ClsId };
+        EncodeInto(text, ids);
+        ids.Add(SepId);
         return ids;
     }
 
-    /// <summary>Encodes text without the special tokens.</summary>
-    public IReadOnlyList<int> EncodeWithoutSpecialTokens(string text) => _wordPiece.EncodeToIds(text);
+    /// <summary>Encodes a text without <c>[CLS]</c>/<c>[SEP]</c> (special-token strings inside it still count).</summary>
+    public IReadOnlyList<int> EncodeWithoutSpecialTokens(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var ids = new List<int>(text.Length / 3 + 2);
+        EncodeInto(text, ids);
+        return ids;
+    }
+
+    private void EncodeInto(string text, List<int> ids) =>
+        _addedTokens.Split(
+            text,
+            segment => ids.AddRange(_wordPiece.EncodeToIds(_normalizer.Normalize(segment), considerPreTokenization: true, considerNormalization: false)),
+            ids.Add);
+
+    private static BertWordPieceTokenizer FromTokenizerJson(string path, string folder)
+    {
+        using var document = TokenizerJson.Load(path);
+        var root = document.RootElement;
+        var model = TokenizerJson.GetObject(root, "model");
+        var type = TokenizerJson.GetString(model, "type");
+        if (type != "WordPiece")
+        {
+            throw new ModelLoadException($"Tokenizer file '{path}': model type '{type ?? "(none)"}' is not supported for an encoder; only WordPiece is.");
+        }
+
+        if (!model.TryGetProperty("vocab", out var vocabJson) || vocabJson.ValueKind != JsonValueKind.Object)
+        {
+            throw new ModelLoadException($"Tokenizer file '{path}': model.vocab is not an object.");
+        }
+
+        var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var entry in vocabJson.EnumerateObject())
+        {
+            if (!entry.Value.TryGetInt32(out var id) || id < 0)
+            {
+                throw new ModelLoadException($"Tokenizer file '{path}': vocab entry '{entry.Name}' has no valid id.");
+            }
+
+            vocab[entry.Name] = id;
+        }
+
+        var normalizerType = TokenizerJson.GetComponentType(root, "normalizer", path);
+        if (normalizerType != "BertNormalizer")
+        {
+            throw new ModelLoadException($"Tokenizer file '{path}': normalizer '{normalizerType ?? "null"}' is not supported; only BertNormalizer is.");
+        }
+
+        var preTokenizerType = TokenizerJson.GetComponentType(root, "pre_tokenizer", path);
+        if (preTokenizerType != "BertPreTokenizer")
+        {
+            throw new ModelLoadException($"Tokenizer file '{path}': pre_tokenizer '{preTokenizerType ?? "null"}' is not supported; only BertPreTokenizer is.");
+        }
+
+        var normalizerJson = TokenizerJson.GetObject(root, "normalizer");
+        bool? stripAccents = normalizerJson.TryGetProperty("strip_accents", out var strip) && strip.ValueKind is JsonValueKind.True or JsonValueKind.False
+            ? strip.GetBoolean()
+            : null;
+        var normalizer = new BertTextNormalizer(
+            TokenizerJson.GetBool(normalizerJson, "clean_text", fallback: true),
+            TokenizerJson.GetBool(normalizerJson, "handle_chinese_chars", fallback: true),
+            stripAccents,
+            TokenizerJson.GetBool(normalizerJson, "lowercase", fallback: true));
+
+        var unk = TokenizerJson.GetString(model, "unk_token") ?? "[UNK]";
+        var prefix = TokenizerJson.GetString(model, "continuing_subword_prefix") ?? "##";
+        var maxChars = model.TryGetProperty("max_input_chars_per_word", out var max) && max.TryGetInt32(out var m) ? m : 100;
+        var config = ReadConfig(folder);
+        return Create(path, vocab, normalizer, TokenizerJson.ReadAddedTokens(root, path), unk, prefix, maxChars, config);
+    }
+
+    private static BertWordPieceTokenizer FromVocabTxt(string path, string folder)
+    {
+        var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
+        var id = 0;
+        foreach (var line in File.ReadLines(path))
+        {
+            // Hugging Face keeps the first id of a duplicated line.
+            vocab.TryAdd(line.TrimEnd('\r'), id++);
+        }
+
+        var config = ReadConfig(folder);
+        var lowercase = config?.Lowercase ?? true;
+        var normalizer = new BertTextNormalizer(cleanText: true, config?.TokenizeChineseChars ?? true, config?.StripAccents, lowercase);
+
+        // Special tokens in vocab.txt are matched in text the way transformers' BertTokenizer does.
+        var added = new List<AddedToken>();
+        foreach (var name in new[] { config?.Unk ?? "[UNK]", config?.Sep ?? "[SEP]", config?.Pad ?? "[PAD]", config?.Cls ?? "[CLS]", config?.Mask ?? "[MASK]" })
+        {
+            if (vocab.TryGetValue(name, out var specialId))
+            {
+                added.Add(new AddedToken(specialId, name, Special: true, LStrip: false, RStrip: false));
+            }
+        }
+
+        return Create(path, vocab, normalizer, added, config?.Unk ?? "[UNK]", "##", 100, config);
+    }
+
+    private static BertWordPieceTokenizer Create(string path, Dictionary<string, int> vocab, BertTextNormalizer normalizer,
+        List<AddedToken> addedTokens, string unk, string prefix, int maxChars, BertConfig? config)
+    {
+        int Require(string? name, string fallback)
+        {
+            var token = name ?? fallback;
+            return vocab.TryGetValue(token, out var id)
+                ? id
+                : throw new ModelLoadException($"Tokenizer file '{path}': special token '{token}' is not in the vocabulary.");
+        }
+
+        var size = vocab.Count == 0 ? 0 : vocab.Values.Max() + 1;
+
+        // Microsoft.ML.Tokenizers reads the vocabulary as vocab.txt lines, so write one in id order.
+        var lines = new string[size];
+        foreach (var (token, id) in vocab)
+        {
+            lines[id] = token;
+        }
+
+        for (var i = 0; i < size; i++)
+        {
+            lines[i] ??= $"[unused-id-{i}]";
+        }
+
+        WordPieceTokenizer wordPiece;
+        using (var stream = new MemoryStream(Encoding.UTF8.GetBytes(string.Join('\n', lines))))
+        {
+            try
+            {
+                wordPiece = WordPieceTokenizer.Create(stream, new WordPieceOptions
+                {
+                    PreTokenizer = new RegexPreTokenizer(new Regex(BertPreTokenizerPattern, RegexOptions.Compiled | RegexOptions.CultureInvariant), null),
+                    UnknownToken = unk,
+                    ContinuingSubwordPrefix = prefix,
+                    MaxInputCharsPerWord = maxChars,
+                });
+            }
+            catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException)
+            {
+                throw new ModelLoadException($"Tokenizer file '{path}': the WordPiece model cannot be built: {ex.Message}", ex);
+            }
+        }
+
+        return new BertWordPieceTokenizer(wordPiece, normalizer, addedTokens,
+            Require(config?.Cls, "[CLS]"), Require(config?.Sep, "[SEP]"), Require(config?.Pad, "[PAD]"), Require(unk, "[UNK]"), size);
+    }
+
+    private static BertConfig? ReadConfig(string folder)
+    {
+        var path = Path.Combine(folder, "tokenizer_config.json");
+        if (!File.Exists(path))
+        {
+            return null;
+        }
+
+        using var document = TokenizerJson.Load(path);
+        var root = document.RootElement;
+        bool? Flag(string name) => root.TryGetProperty(name, out var v) && v.ValueKind is JsonValueKind.True or JsonValueKind.False ? v.GetBoolean() : null;
+        return new BertConfig(
+            Flag("do_lower_case"),
+            Flag("strip_accents"),
+            Flag("tokenize_chinese_chars"),
+            TokenizerConfig.ReadToken(root, "cls_token"),
+            TokenizerConfig.ReadToken(root, "sep_token"),
+            TokenizerConfig.ReadToken(root, "pad_token"),
+            TokenizerConfig.ReadToken(root, "unk_token"),
+            TokenizerConfig.ReadToken(root, "mask_token"));
+    }
+
+    private sealed record BertConfig(bool? Lowercase, bool? StripAccents, bool? TokenizeChineseChars,
+        string? Cls, string? Sep, string? Pad, string? Unk, string? Mask);
 }

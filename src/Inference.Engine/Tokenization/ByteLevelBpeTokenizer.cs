@@ -1,262 +1,362 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Microsoft.ML.Tokenizers;
 
 namespace Inference.Engine.Tokenization;
 
-/// <summary>
-/// Byte-level BPE (GPT-2, Qwen2, Llama 3, SmolLM2 families) read from a Hugging Face <c>tokenizer.json</c>.
-/// Encoding runs on Microsoft.ML.Tokenizers' <see cref="BpeTokenizer"/>; decoding uses each token's bytes, so that
-/// whole and incremental decoding agree exactly.
-/// </summary>
+/// <summary>Byte-level BPE tokenizer (GPT-2, Qwen2.5, Llama 3 style) read from a Hugging Face <c>tokenizer.json</c>.
+/// Encoding uses Microsoft.ML.Tokenizers' <see cref="BpeTokenizer"/> for the merges; added tokens, normalisation,
+/// pre-tokenisation and decoding follow Hugging Face tokenizers.</summary>
 public sealed class ByteLevelBpeTokenizer : ITokenizer
 {
-    /// <summary>GPT-2's pre-tokenizer, used by the ByteLevel pre-tokenizer when use_regex is on.</summary>
-    internal const string Gpt2Pattern = @"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+";
-
     private readonly BpeTokenizer _bpe;
-    private readonly byte[][] _tokenBytes;
-    private readonly bool[] _special;
-    private readonly Dictionary<string, int> _byContent;
-    private readonly bool _normalizeNfc;
-    private readonly bool _addPrefixSpace;
+    private readonly BytePreTokenizer _preTokenizer;
+    private readonly Func<string, string>? _normalize;
+    private readonly AddedTokenSplitter _addedTokens;
+    private readonly Dictionary<string, int> _vocab;
+    private readonly Dictionary<string, int> _addedByContent;
+    private readonly bool _ignoreMerges;
+
+    // Bytes of every id, packed: id i owns _tokenBytes[_tokenOffsets[i].._tokenOffsets[i + 1]].
+    private readonly byte[] _tokenBytes;
+    private readonly int[] _tokenOffsets;
+    private readonly bool[] _isSpecial;
 
     private ByteLevelBpeTokenizer(
-        BpeTokenizer bpe, byte[][] tokenBytes, bool[] special, Dictionary<string, int> byContent, bool normalizeNfc, bool addPrefixSpace)
+        BpeTokenizer bpe,
+        BytePreTokenizer preTokenizer,
+        Func<string, string>? normalize,
+        Dictionary<string, int> vocab,
+        List<AddedToken> addedTokens,
+        bool ignoreMerges)
     {
         _bpe = bpe;
-        _tokenBytes = tokenBytes;
-        _special = special;
-        _byContent = byContent;
-        _normalizeNfc = normalizeNfc;
-        _addPrefixSpace = addPrefixSpace;
+        _preTokenizer = preTokenizer;
+        _normalize = normalize;
+        _vocab = vocab;
+        _ignoreMerges = ignoreMerges;
+        _addedTokens = new AddedTokenSplitter(addedTokens);
+        _addedByContent = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var token in addedTokens)
+        {
+            _addedByContent[token.Content] = token.Id;
+        }
+
+        var size = 0;
+        foreach (var id in vocab.Values)
+        {
+            size = Math.Max(size, id + 1);
+        }
+
+        foreach (var token in addedTokens)
+        {
+            size = Math.Max(size, token.Id + 1);
+        }
+
+        VocabularySize = size;
+        var perId = new byte[]?[size];
+        foreach (var (token, id) in vocab)
+        {
+            // Hugging Face's ByteLevel decoder falls back to the token's own UTF-8 when a character is outside the table.
+            perId[id] = ByteLevelTable.TryDecodeToken(token) ?? Encoding.UTF8.GetBytes(token);
+        }
+
+        _isSpecial = new bool[size];
+        foreach (var token in addedTokens)
+        {
+            perId[token.Id] = Encoding.UTF8.GetBytes(token.Content);
+            _isSpecial[token.Id] = token.Special;
+        }
+
+        _tokenOffsets = new int[size + 1];
+        var total = 0;
+        for (var i = 0; i < size; i++)
+        {
+            _tokenOffsets[i] = total;
+            total += perId[i]?.Length ?? 0;
+        }
+
+        _tokenOffsets[size] = total;
+        _tokenBytes = new byte[total];
+        for (var i = 0; i < size; i++)
+        {
+            perId[i]?.CopyTo(_tokenBytes, _tokenOffsets[i]);
+        }
     }
 
     /// <inheritdoc />
-    public int VocabularySize => _tokenBytes.Length;
+    public int VocabularySize { get; }
 
-    /// <summary>Reads a tokenizer.json; anything this class cannot reproduce exactly is refused with the file and
-    /// the unsupported part named, never approximated.</summary>
+    /// <summary>Loads a <c>tokenizer.json</c> whose model is byte-level BPE.</summary>
+    /// <exception cref="ModelLoadException">The file is missing, malformed, or describes an unsupported tokenizer
+    /// (for example SentencePiece Unigram or Metaspace BPE with byte fallback).</exception>
     public static ByteLevelBpeTokenizer FromTokenizerJson(string tokenizerJsonPath)
     {
-        JsonDocument document;
+        ArgumentNullException.ThrowIfNull(tokenizerJsonPath);
+        var path = tokenizerJsonPath;
+        using var document = TokenizerJson.Load(path);
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("model", out var model) || model.ValueKind != JsonValueKind.Object)
+        {
+            throw new ModelLoadException($"Tokenizer file '{path}' has no 'model' object.");
+        }
+
+        var modelType = TokenizerJson.GetString(model, "type");
+        if (modelType is null && model.TryGetProperty("merges", out _))
+        {
+            modelType = "BPE"; // Older files omit the type for BPE.
+        }
+
+        if (modelType != "BPE")
+        {
+            throw new ModelLoadException(
+                $"Tokenizer file '{path}': model type '{modelType ?? "(none)"}' is not supported; only byte-level BPE is.");
+        }
+
+        if (TokenizerJson.GetBool(model, "byte_fallback"))
+        {
+            throw new ModelLoadException(
+                $"Tokenizer file '{path}': BPE with byte_fallback (SentencePiece-style, Metaspace) is not supported; only byte-level BPE is.");
+        }
+
+        if (TokenizerJson.GetString(model, "continuing_subword_prefix") is { Length: > 0 }
+            || TokenizerJson.GetString(model, "end_of_word_suffix") is { Length: > 0 })
+        {
+            throw new ModelLoadException(
+                $"Tokenizer file '{path}': BPE with continuing_subword_prefix or end_of_word_suffix is not supported.");
+        }
+
+        root.TryGetProperty("pre_tokenizer", out var preTokenizerJson);
+        var preTokenizer = BytePreTokenizer.FromJson(preTokenizerJson, path);
+        if (!preTokenizer.HasByteLevel)
+        {
+            var type = TokenizerJson.GetComponentType(root, "pre_tokenizer", path) ?? "null";
+            throw new ModelLoadException(
+                $"Tokenizer file '{path}': pre_tokenizer '{type}' has no ByteLevel step; only byte-level BPE is supported.");
+        }
+
+        var normalize = ReadNormalizer(root, path);
+        var vocab = ReadVocab(model, path);
+        var merges = ReadMerges(model, path);
+        var addedTokens = TokenizerJson.ReadAddedTokens(root, path);
+
+        BpeTokenizer bpe;
         try
         {
-            document = JsonDocument.Parse(File.ReadAllBytes(tokenizerJsonPath));
-        }
-        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
-        {
-            throw new ModelLoadException($"{tokenizerJsonPath}: cannot be read as JSON ({e.Message}).", e);
-        }
-
-        using (document)
-        {
-            return Build(document.RootElement, tokenizerJsonPath);
-        }
-    }
-
-    private static ByteLevelBpeTokenizer Build(JsonElement root, string path)
-    {
-        if (!root.TryGetProperty("model", out var model) || Text(model, "type") != "BPE")
-        {
-            throw new ModelLoadException($"{path}: model.type must be \"BPE\" (SentencePiece Unigram and WordPiece decoders are not supported).");
-        }
-
-        if (model.TryGetProperty("byte_fallback", out var fallback) && fallback.ValueKind == JsonValueKind.True)
-        {
-            throw new ModelLoadException($"{path}: BPE with byte_fallback (Llama 2 / Phi-3 SentencePiece style) is not supported; byte-level BPE is.");
-        }
-
-        var (pattern, addPrefixSpace) = PreTokenizerPattern(root, path);
-        bool nfc = Normalizer(root, path);
-        if (root.TryGetProperty("decoder", out var decoder) && decoder.ValueKind == JsonValueKind.Object && Text(decoder, "type") != "ByteLevel")
-        {
-            throw new ModelLoadException($"{path}: decoder.type '{Text(decoder, "type")}' is not supported (ByteLevel is).");
-        }
-
-        var vocabulary = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var entry in model.GetProperty("vocab").EnumerateObject())
-        {
-            vocabulary[entry.Name] = entry.Value.GetInt32();
-        }
-
-        var merges = new List<string>();
-        if (model.TryGetProperty("merges", out var mergeList))
-        {
-            foreach (var merge in mergeList.EnumerateArray())
+            bpe = BpeTokenizer.Create(new BpeOptions(vocab)
             {
-                // Older files write "a b", newer ones ["a", "b"].
-                merges.Add(merge.ValueKind == JsonValueKind.Array ? $"{merge[0].GetString()} {merge[1].GetString()}" : merge.GetString()!);
-            }
+                Merges = merges,
+                ByteLevel = true,
+                UnknownToken = TokenizerJson.GetString(model, "unk_token"),
+            });
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException)
+        {
+            throw new ModelLoadException($"Tokenizer file '{path}': the BPE model cannot be built: {ex.Message}", ex);
         }
 
-        var added = new Dictionary<string, int>(StringComparer.Ordinal);
-        var specialIds = new HashSet<int>();
-        if (root.TryGetProperty("added_tokens", out var addedTokens))
-        {
-            foreach (var token in addedTokens.EnumerateArray())
-            {
-                int id = token.GetProperty("id").GetInt32();
-                added[token.GetProperty("content").GetString()!] = id;
-                if (token.TryGetProperty("special", out var special) && special.ValueKind == JsonValueKind.True)
-                {
-                    specialIds.Add(id);
-                }
-            }
-        }
-
-        int size = Math.Max(vocabulary.Count == 0 ? 0 : vocabulary.Values.Max(), added.Count == 0 ? 0 : added.Values.Max()) + 1;
-        var tokenBytes = new byte[size][];
-        var isSpecial = new bool[size];
-        foreach (var (content, id) in vocabulary)
-        {
-            tokenBytes[id] = ByteLevelAlphabet.ToBytes(content)
-                ?? throw new ModelLoadException($"{path}: vocabulary entry '{content}' is not in the byte-level alphabet; this is not a byte-level BPE vocabulary.");
-        }
-
-        foreach (var (content, id) in added)
-        {
-            tokenBytes[id] = Encoding.UTF8.GetBytes(content);
-            isSpecial[id] = specialIds.Contains(id);
-        }
-
-        for (int i = 0; i < size; i++)
-        {
-            tokenBytes[i] ??= [];
-        }
-
-        var byContent = new Dictionary<string, int>(vocabulary, StringComparer.Ordinal);
-        foreach (var (content, id) in added)
-        {
-            byContent[content] = id;
-        }
-
-        // Added tokens are matched whole inside text before the regex splits it, as Hugging Face does.
-        var bpe = BpeTokenizer.Create(new BpeOptions(vocabulary)
-        {
-            Merges = merges,
-            ByteLevel = true,
-            SpecialTokens = added,
-            PreTokenizer = new RegexPreTokenizer(new Regex(pattern, RegexOptions.Compiled), added),
-        });
-        return new ByteLevelBpeTokenizer(bpe, tokenBytes, isSpecial, byContent, nfc, addPrefixSpace);
+        return new ByteLevelBpeTokenizer(bpe, preTokenizer, normalize, vocab, addedTokens,
+            TokenizerJson.GetBool(model, "ignore_merges"));
     }
-
-    private static (string Pattern, bool AddPrefixSpace) PreTokenizerPattern(JsonElement root, string path)
-    {
-        if (!root.TryGetProperty("pre_tokenizer", out var pre) || pre.ValueKind != JsonValueKind.Object)
-        {
-            throw new ModelLoadException($"{path}: pre_tokenizer is missing; byte-level BPE needs one.");
-        }
-
-        switch (Text(pre, "type"))
-        {
-            case "ByteLevel":
-                return (Gpt2Pattern, Flag(pre, "add_prefix_space"));
-            case "Sequence":
-                string? pattern = null;
-                bool prefix = false;
-                foreach (var step in pre.GetProperty("pretokenizers").EnumerateArray())
-                {
-                    switch (Text(step, "type"))
-                    {
-                        case "Split" when step.TryGetProperty("pattern", out var p) && p.TryGetProperty("Regex", out var regex):
-                            pattern = regex.GetString();
-                            break;
-                        case "ByteLevel":
-                            prefix = Flag(step, "add_prefix_space");
-                            pattern ??= !step.TryGetProperty("use_regex", out var use) || use.ValueKind != JsonValueKind.False ? Gpt2Pattern : null;
-                            break;
-                        default:
-                            throw new ModelLoadException($"{path}: pre_tokenizer step '{Text(step, "type")}' is not supported (Split with a Regex, ByteLevel).");
-                    }
-                }
-
-                return (pattern ?? throw new ModelLoadException($"{path}: pre_tokenizer has no splitting pattern."), prefix);
-            default:
-                throw new ModelLoadException($"{path}: pre_tokenizer type '{Text(pre, "type")}' is not supported (ByteLevel, or Sequence of Split + ByteLevel).");
-        }
-    }
-
-    private static bool Normalizer(JsonElement root, string path)
-    {
-        if (!root.TryGetProperty("normalizer", out var normalizer) || normalizer.ValueKind == JsonValueKind.Null)
-        {
-            return false;
-        }
-
-        return Text(normalizer, "type") switch
-        {
-            "NFC" => true,
-            var other => throw new ModelLoadException($"{path}: normalizer '{other}' is not supported (none or NFC)."),
-        };
-    }
-
-    private static string? Text(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
-
-    private static bool Flag(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.True;
 
     /// <inheritdoc />
     public IReadOnlyList<int> Encode(string text)
     {
-        if (text.Length == 0)
-        {
-            return [];
-        }
-
-        if (_normalizeNfc)
-        {
-            text = text.Normalize(NormalizationForm.FormC);
-        }
-
-        if (_addPrefixSpace && text[0] != ' ')
-        {
-            text = " " + text;
-        }
-
-        return _bpe.EncodeToIds(text);
+        ArgumentNullException.ThrowIfNull(text);
+        var ids = new List<int>(text.Length / 3 + 4);
+        _addedTokens.Split(text, segment => EncodeSegment(segment, ids), ids.Add);
+        return ids;
     }
 
     /// <inheritdoc />
     public string Decode(IReadOnlyList<int> ids, bool skipSpecialTokens)
     {
-        int length = 0;
-        foreach (int id in ids)
+        ArgumentNullException.ThrowIfNull(ids);
+        var length = 0;
+        foreach (var id in ids)
         {
-            length += Bytes(id, skipSpecialTokens).Length;
+            if (!(skipSpecialTokens && IsSpecialToken(id)))
+            {
+                length += GetTokenBytes(id).Length;
+            }
         }
 
-        var buffer = new byte[length];
-        int at = 0;
-        foreach (int id in ids)
+        var buffer = ArrayPool<byte>.Shared.Rent(Math.Max(length, 1));
+        try
         {
-            var bytes = Bytes(id, skipSpecialTokens);
-            bytes.CopyTo(buffer.AsSpan(at));
-            at += bytes.Length;
-        }
+            var written = 0;
+            foreach (var id in ids)
+            {
+                if (!(skipSpecialTokens && IsSpecialToken(id)))
+                {
+                    var bytes = GetTokenBytes(id);
+                    bytes.CopyTo(buffer.AsSpan(written));
+                    written += bytes.Length;
+                }
+            }
 
-        return Encoding.UTF8.GetString(buffer);
+            // Encoding.UTF8 replaces each maximal invalid subsequence with one U+FFFD, as Python's errors="replace".
+            return Encoding.UTF8.GetString(buffer, 0, written);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
-    private ReadOnlySpan<byte> Bytes(int id, bool skipSpecialTokens)
+    /// <inheritdoc />
+    public bool IsSpecialToken(int id) => (uint)id < (uint)_isSpecial.Length && _isSpecial[id];
+
+    /// <inheritdoc />
+    public ReadOnlySpan<byte> GetTokenBytes(int id) =>
+        (uint)id < (uint)VocabularySize
+            ? _tokenBytes.AsSpan(_tokenOffsets[id], _tokenOffsets[id + 1] - _tokenOffsets[id])
+            : ReadOnlySpan<byte>.Empty;
+
+    /// <inheritdoc />
+    public bool TryGetTokenId(string tokenContent, out int id)
     {
-        if ((uint)id >= (uint)_tokenBytes.Length)
-        {
-            throw new ArgumentOutOfRangeException(nameof(id), id, "Token id outside the vocabulary.");
-        }
-
-        return skipSpecialTokens && _special[id] ? [] : _tokenBytes[id];
+        ArgumentNullException.ThrowIfNull(tokenContent);
+        return _addedByContent.TryGetValue(tokenContent, out id) || _vocab.TryGetValue(tokenContent, out id);
     }
 
-    /// <inheritdoc />
-    public bool IsSpecialToken(int id) => (uint)id < (uint)_special.Length && _special[id];
+    private void EncodeSegment(string segment, List<int> ids)
+    {
+        if (_normalize is not null)
+        {
+            segment = _normalize(segment);
+        }
 
-    /// <inheritdoc />
-    public ReadOnlySpan<byte> GetTokenBytes(int id) => Bytes(id, skipSpecialTokens: false);
+        foreach (var piece in _preTokenizer.Split(segment))
+        {
+            if (piece.Length == 0)
+            {
+                continue;
+            }
 
-    /// <inheritdoc />
-    public bool TryGetTokenId(string tokenContent, out int id) => _byContent.TryGetValue(tokenContent, out id);
+            // ignore_merges (Llama 3): a word that is itself a vocabulary entry is taken whole.
+            if (_ignoreMerges && _vocab.TryGetValue(ByteLevelTable.EncodeBytes(Encoding.UTF8.GetBytes(piece)), out var whole))
+            {
+                ids.Add(whole);
+                continue;
+            }
+
+            ids.AddRange(_bpe.EncodeToIds(piece, considerPreTokenization: false, considerNormalization: false));
+        }
+    }
+
+    private static Dictionary<string, int> ReadVocab(JsonElement model, string path)
+    {
+        if (!model.TryGetProperty("vocab", out var vocabJson) || vocabJson.ValueKind != JsonValueKind.Object)
+        {
+            throw new ModelLoadException($"Tokenizer file '{path}': model.vocab is not an object.");
+        }
+
+        var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var entry in vocabJson.EnumerateObject())
+        {
+            if (!entry.Value.TryGetInt32(out var id) || id < 0)
+            {
+                throw new ModelLoadException($"Tokenizer file '{path}': vocab entry '{entry.Name}' has no valid id.");
+            }
+
+            vocab[entry.Name] = id;
+        }
+
+        return vocab;
+    }
+
+    private static List<string> ReadMerges(JsonElement model, string path)
+    {
+        var merges = new List<string>();
+        if (!model.TryGetProperty("merges", out var mergesJson) || mergesJson.ValueKind == JsonValueKind.Null)
+        {
+            return merges;
+        }
+
+        if (mergesJson.ValueKind != JsonValueKind.Array)
+        {
+            throw new ModelLoadException($"Tokenizer file '{path}': model.merges is not an array.");
+        }
+
+        foreach (var merge in mergesJson.EnumerateArray())
+        {
+            // Both spellings exist in the wild: "a b" (older files) and ["a", "b"] (tokenizers 0.20+).
+            switch (merge.ValueKind)
+            {
+                case JsonValueKind.String:
+                    merges.Add(merge.GetString()!);
+                    break;
+                case JsonValueKind.Array when merge.GetArrayLength() == 2
+                    && merge[0].ValueKind == JsonValueKind.String && merge[1].ValueKind == JsonValueKind.String:
+                    var left = merge[0].GetString()!;
+                    var right = merge[1].GetString()!;
+                    if (left.Contains(' ', StringComparison.Ordinal) || right.Contains(' ', StringComparison.Ordinal))
+                    {
+                        throw new ModelLoadException($"Tokenizer file '{path}': merge ['{left}', '{right}'] contains a space, which byte-level BPE never has.");
+                    }
+
+                    merges.Add(left + " " + right);
+                    break;
+                default:
+                    throw new ModelLoadException($"Tokenizer file '{path}': a model.merges entry is neither \"a b\" nor [a, b].");
+            }
+        }
+
+        return merges;
+    }
+
+    private static Func<string, string>? ReadNormalizer(JsonElement root, string path)
+    {
+        if (!root.TryGetProperty("normalizer", out var normalizer) || normalizer.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        var steps = new List<Func<string, string>>();
+        AddNormalizerSteps(normalizer, steps, path);
+        return steps.Count switch
+        {
+            0 => null,
+            1 => steps[0],
+            _ => text =>
+            {
+                foreach (var step in steps)
+                {
+                    text = step(text);
+                }
+
+                return text;
+            },
+        };
+    }
+
+    private static void AddNormalizerSteps(JsonElement normalizer, List<Func<string, string>> steps, string path)
+    {
+        var type = TokenizerJson.GetString(normalizer, "type");
+        switch (type)
+        {
+            // string.Normalize is a no-op under invariant globalization, so canonical forms use bundled tables.
+            case "NFC":
+                steps.Add(UnicodeNormalizer.ToNfc);
+                break;
+            case "NFD":
+                steps.Add(UnicodeNormalizer.ToNfd);
+                break;
+            case "Lowercase":
+                steps.Add(static t => t.ToLowerInvariant());
+                break;
+            case "Sequence" when normalizer.TryGetProperty("normalizers", out var list) && list.ValueKind == JsonValueKind.Array:
+                foreach (var inner in list.EnumerateArray())
+                {
+                    AddNormalizerSteps(inner, steps, path);
+                }
+
+                break;
+            default:
+                throw new ModelLoadException(
+                    $"Tokenizer file '{path}': normalizer '{type}' is not supported (supported: null, NFC, NFD, Lowercase, Sequence).");
+        }
+    }
 }
