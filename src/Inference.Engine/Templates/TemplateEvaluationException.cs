@@ -1,4 +1,14 @@
 namespace Inference.Engine.Templates;
 
-/// <summary>The template failed while rendering, where Python would raise (for example <c>'a' + none</c>).</summary>
-public sealed class TemplateEvaluationException(string message) : Exception(message);
+/// <summary>
+/// Evaluating the template failed the way Python would fail (for example <c>str + None</c>, calling an
+/// undefined value, an attribute of an undefined value).
+/// </summary>
+public sealed class TemplateEvaluationException : Exception
+{
+    /// <summary>Creates the exception.</summary>
+    public TemplateEvaluationException(string message, Exception? inner = null)
+        : base(message, inner)
+    {
+    }
+}
