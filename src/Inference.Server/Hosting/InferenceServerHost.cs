@@ -15,6 +15,8 @@ public static class InferenceServerHost
         var configuration = builder.Configuration;
         builder.Services
             .AddInferenceHosting(configuration)      // Hosting/: Kestrel, HTTP/1.1 + h2c ports
+            .AddInferenceDeadlines(configuration)    // Deadlines/: REST request bound, shutdown grace period
+            .AddInferenceMetrics()                   // Metrics/: OpenTelemetry metrics, Prometheus exporter
             .AddInferenceModels(configuration)       // Models/: the engine's registry and the embedded models
             .AddInferenceValidation(configuration)   // Validation/: FluentValidation rules per request
             .AddInferenceService();                  // Services/: the one implementation, gRPC, transcoding, reflection, health
@@ -28,10 +30,12 @@ public static class InferenceServerHost
     {
         var app = builder.Build();
         app.UseOpenAiErrors();                       // Rest/: every /v1 error as an OpenAI error body
+        app.UseRestRequestTimeout();                 // Deadlines/: cancels REST requests past their bound
         app.UseServerSentEvents();                   // Rest/: "stream": true as server-sent events
         app.UseRouting();
         app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
         app.MapInferenceService();                   // Services/: gRPC, gRPC-Web, REST, reflection, health
+        app.MapInferenceMetrics();                   // Metrics/: Prometheus /metrics on the HTTP port
         return app;
     }
 }

@@ -23,6 +23,13 @@ public abstract class ServerFixture
     /// <summary>The h2c base address (gRPC).</summary>
     protected Uri GrpcAddress { get; private set; } = null!;
 
+    /// <summary>The running server's services (the model registry, to watch a scheduler).</summary>
+    protected IServiceProvider Services => _app!.Services;
+
+    /// <summary>Configuration a fixture adds to the defaults, as command-line arguments
+    /// (<c>--Inference:Limits:RestRequestTimeout=00:00:01</c>): one fixture per server configuration.</summary>
+    protected virtual IEnumerable<string> Arguments => [];
+
     [OneTimeSetUp]
     public async Task StartServer()
     {
@@ -33,6 +40,7 @@ public abstract class ServerFixture
             "--Inference:Host=127.0.0.1",
             $"--Inference:Http:Port={httpPort}",
             $"--Inference:Grpc:Port={grpcPort}",
+            .. Arguments,
         ]);
         builder.Logging.ClearProviders();
         if (Environment.GetEnvironmentVariable("INFERENCE_TEST_LOGS") is not null)
