@@ -62,9 +62,16 @@ internal static class ServingBenchmark
         var prompts = Enumerable.Range(0, Concurrency.Max()).Select(Prompt).ToArray();
         Console.WriteLine($"serving: tiny-chat, {NewTokens} new tokens per stream, {Threads} intra-op thread(s), {Rounds} alternating rounds, concurrency {string.Join('/', Concurrency)}");
 
-        // Warm-up: JIT, connections, ONNX Runtime's first runs, on both paths.
-        await ServiceWave(client, prompts, 4);
-        await EngineWave(model, prompts, 4);
+        // Warm-up to steady state on both paths: JIT up to the optimised tier (a method is recompiled after 30
+        // calls and a delay), connections and HTTP/2 windows, ONNX Runtime's first runs at each batch size.
+        for (int i = 0; i < 3; i++)
+        {
+            foreach (int c in Concurrency)
+            {
+                await ServiceWave(client, prompts, c);
+                await EngineWave(model, prompts, c);
+            }
+        }
 
         var results = new List<(int C, Summary Service, Summary Engine)>();
         foreach (int c in Concurrency)
