@@ -10,8 +10,11 @@ foreach (string suite in suites)
         case "engine":
             await EngineBenchmark.RunAsync(report);
             break;
+        case "serving":
+            await ServingBenchmark.RunAsync(report);
+            break;
         default:
-            Console.Error.WriteLine($"Unknown suite '{suite}'. Known: engine.");
+            Console.Error.WriteLine($"Unknown suite '{suite}'. Known: engine, serving.");
             return 2;
     }
 }

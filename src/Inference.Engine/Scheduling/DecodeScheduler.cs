@@ -28,6 +28,7 @@ internal sealed class DecodeScheduler : IDisposable
     private readonly List<SequenceState> _admitted = [];
     private KvCache? _cache;
     private int _pendingCount;
+    private int _held;
     private int _activeSequences;
     private long[] _idsBuffer = new long[64];
     private long[] _maskBuffer = new long[256];
@@ -83,14 +84,18 @@ internal sealed class DecodeScheduler : IDisposable
             }
         }
 
-        if (Interlocked.Increment(ref _pendingCount) > _options.MaxQueuedRequests)
+        // The bound is on every sequence held, running or waiting: counting the waiting ones alone would refuse a
+        // burst that arrives while the batch has free slots, because the burst waits in the queue until the loop's
+        // next step admits it.
+        if (Interlocked.Increment(ref _held) > _options.MaxBatchSize + _options.MaxQueuedRequests)
         {
-            Interlocked.Decrement(ref _pendingCount);
+            Interlocked.Decrement(ref _held);
             EngineMetrics.RecordOutcome(_model, "overloaded");
             throw new ModelOverloadedException(
                 "The model is at capacity; retry shortly.", _options.RetryAfter);
         }
 
+        Interlocked.Increment(ref _pendingCount);
         var sequence = new SequenceState(request, _tokenizer, Config.VocabSize, cancellationToken);
         EngineMetrics.Tokens.Add(request.PromptTokens.Count, new("gen_ai.request.model", _model), new("gen_ai.token.type", "input"));
         _pending.Enqueue(sequence);
@@ -327,7 +332,7 @@ internal sealed class DecodeScheduler : IDisposable
         sequence.LastTokenAt = System.Diagnostics.Stopwatch.GetTimestamp();
         if (sequence.IsFinished)
         {
-            sequence.Output.Writer.TryComplete();
+            ReleaseIfCompleted(sequence.Output.Writer.TryComplete());
             EngineMetrics.RequestDuration.Record(EngineMetrics.SecondsSince(sequence.SubmittedAt), modelTag);
             EngineMetrics.Tokens.Add(sequence.CompletionTokens, modelTag, new("gen_ai.token.type", "output"));
             EngineMetrics.RecordOutcome(_model, "ok");
@@ -412,7 +417,7 @@ internal sealed class DecodeScheduler : IDisposable
 
     private void Cancel(SequenceState sequence)
     {
-        sequence.Output.Writer.TryComplete(new OperationCanceledException(sequence.CancellationToken));
+        ReleaseIfCompleted(sequence.Output.Writer.TryComplete(new OperationCanceledException(sequence.CancellationToken)));
         EngineMetrics.Tokens.Add(
             sequence.CompletionTokens, new("gen_ai.request.model", _model), new("gen_ai.token.type", "output"));
         EngineMetrics.RecordOutcome(_model, "cancelled");
@@ -423,7 +428,7 @@ internal sealed class DecodeScheduler : IDisposable
         string outcome = error is OperationCanceledException ? "cancelled" : "error";
         foreach (var row in _rows)
         {
-            row.Output.Writer.TryComplete(error);
+            ReleaseIfCompleted(row.Output.Writer.TryComplete(error));
             EngineMetrics.RecordOutcome(_model, outcome);
         }
 
@@ -434,8 +439,17 @@ internal sealed class DecodeScheduler : IDisposable
         while (_pending.TryDequeue(out var waiting))
         {
             Interlocked.Decrement(ref _pendingCount);
-            waiting.Output.Writer.TryComplete(error);
+            ReleaseIfCompleted(waiting.Output.Writer.TryComplete(error));
             EngineMetrics.RecordOutcome(_model, outcome);
+        }
+    }
+
+    /// <summary>A sequence holds its place against the bound until its output completes, exactly once.</summary>
+    private void ReleaseIfCompleted(bool completed)
+    {
+        if (completed)
+        {
+            Interlocked.Decrement(ref _held);
         }
     }
 

@@ -6,7 +6,8 @@ public sealed record SchedulerOptions
     /// <summary>Most sequences decoded together in one step.</summary>
     public int MaxBatchSize { get; init; } = 16;
 
-    /// <summary>Most requests waiting to join the batch; one more is refused as overloaded at once.</summary>
+    /// <summary>Most requests waiting to join a full batch: with <see cref="MaxBatchSize"/> running and this many
+    /// waiting, one more is refused as overloaded at once. A burst while the batch has free slots waits for them.</summary>
     public int MaxQueuedRequests { get; init; } = 64;
 
     /// <summary>Prompt tokens prefilled in one step before decoding resumes (a longer single prompt still runs

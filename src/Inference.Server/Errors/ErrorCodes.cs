@@ -15,6 +15,8 @@ internal static class ErrorCodes
         ErrorKind.Overloaded => StatusCodes.Status503ServiceUnavailable,
         // nginx's "client closed request": nobody reads it, but logs and metrics tell it from a server fault.
         ErrorKind.Cancelled => 499,
+        // The server, not the client, gave up (Inference:Limits:RestRequestTimeout): a gateway timeout.
+        ErrorKind.Timeout => StatusCodes.Status504GatewayTimeout,
         _ => StatusCodes.Status500InternalServerError,
     };
 
@@ -39,6 +41,7 @@ internal static class ErrorCodes
         ErrorKind.RateLimited => "rate_limit_exceeded",
         ErrorKind.Overloaded => "model_overloaded",
         ErrorKind.Cancelled => "cancelled",
+        ErrorKind.Timeout => "request_timeout",
         _ => "internal_error",
     };
 
@@ -50,6 +53,7 @@ internal static class ErrorCodes
         7 => ErrorKind.PermissionDenied,
         8 => ErrorKind.RateLimited,
         1 => ErrorKind.Cancelled,
+        4 => ErrorKind.Timeout,
         14 => ErrorKind.Overloaded,
         16 => ErrorKind.Unauthenticated,
         _ => ErrorKind.Internal,
@@ -63,6 +67,7 @@ internal static class ErrorCodes
         404 => ErrorKind.NotFound,
         429 => ErrorKind.RateLimited,
         503 => ErrorKind.Overloaded,
+        408 or 504 => ErrorKind.Timeout,
         >= 400 and < 500 => ErrorKind.InvalidArgument,
         _ => ErrorKind.Internal,
     };

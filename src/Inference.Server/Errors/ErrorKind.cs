@@ -11,5 +11,6 @@ internal enum ErrorKind
     RateLimited,
     Overloaded,
     Cancelled,
+    Timeout,
     Internal,
 }

@@ -21,6 +21,7 @@ internal static class GrpcErrorMapping
         ErrorKind.RateLimited => Code.ResourceExhausted,
         ErrorKind.Overloaded => Code.Unavailable,
         ErrorKind.Cancelled => Code.Cancelled,
+        ErrorKind.Timeout => Code.DeadlineExceeded,
         _ => Code.Internal,
     };
 

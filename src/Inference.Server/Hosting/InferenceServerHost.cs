@@ -16,6 +16,8 @@ public static class InferenceServerHost
         builder.Services
             .AddInferenceHosting(configuration)      // Hosting/: Kestrel, HTTP/1.1 + h2c ports
             .AddInferenceCors(configuration)         // Hosting/: which browser origins may call gRPC-Web
+            .AddInferenceDeadlines(configuration)    // Deadlines/: REST request bound, shutdown grace period
+            .AddInferenceMetrics()                   // Metrics/: OpenTelemetry metrics, Prometheus exporter
             .AddInferenceModels(configuration)       // Models/: the engine's registry and the embedded models
             .AddInferenceValidation(configuration)   // Validation/: FluentValidation rules per request
             .AddInferenceService();                  // Services/: the one implementation, gRPC, transcoding, reflection, health
@@ -29,11 +31,13 @@ public static class InferenceServerHost
     {
         var app = builder.Build();
         app.UseOpenAiErrors();                       // Rest/: every /v1 error as an OpenAI error body
+        app.UseRestRequestTimeout();                 // Deadlines/: cancels REST requests past their bound
         app.UseServerSentEvents();                   // Rest/: "stream": true as server-sent events
         app.UseRouting();
         app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
         app.UseCors();                               // Hosting/: answers preflights, per the endpoints' policy
         app.MapInferenceService();                   // Services/: gRPC, gRPC-Web, REST, reflection, health
+        app.MapInferenceMetrics();                   // Metrics/: Prometheus /metrics on the HTTP port
         return app;
     }
 }

@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Text.Json;
 using Google.Protobuf;
 using Inference.Contracts.V1;
+using Inference.Server.Deadlines;
 using Inference.Server.Errors;
 using Inference.Server.Services;
 using Microsoft.AspNetCore.Http;
@@ -115,7 +116,8 @@ internal sealed class ServerSentEventsMiddleware(
         }
         catch (Exception exception)
         {
-            var error = ErrorTranslator.Translate(exception);
+            // The request bound cancels like a disconnect does, but its client is still there to be told.
+            var error = RequestDeadline.HasExpired(context) ? RequestDeadline.Error : ErrorTranslator.Translate(exception);
             ErrorLog.Report(logger, operation, error, exception);
             if (!started)
             {

@@ -44,6 +44,49 @@ public sealed class OverloadTests
         Assert.That(after, Is.EqualTo(3));
     }
 
+    [Test]
+    public async Task BurstOfBatchPlusQueueRequests_IsAllAccepted_AndOnlyTheNextIsRefused()
+    {
+        // Regression: the bound counted only waiting requests, so a burst arriving while the batch had free slots
+        // was refused beyond Q even though B of it was about to run.
+        const int Batch = 2;
+        const int Queue = 2;
+        using var registry = ModelRegistry.Load([new ModelDefinition
+        {
+            Id = "tiny-chat",
+            Path = GoldenFiles.ModelFolder("tiny-chat"),
+            Scheduler = new SchedulerOptions { MaxBatchSize = Batch, MaxQueuedRequests = Queue },
+        }]);
+        registry.TryGetChatModel("tiny-chat", out var model);
+        var request = new GenerationRequest
+        {
+            PromptTokens = model!.Tokenize("1, 2, 3"),
+            MaxNewTokens = 400,
+            Sampling = new SamplingOptions { Temperature = 0f, LogitBias = new Dictionary<int, float> { [0] = -100f, [2] = -100f } },
+        };
+        using var cancel = new CancellationTokenSource();
+        var scheduler = ((ChatModel)model).Scheduler;
+
+        var burst = new List<IAsyncEnumerable<GenerationEvent>>();
+        for (int i = 0; i < Batch + Queue; i++)
+        {
+            burst.Add(model.GenerateAsync(request, cancel.Token));
+        }
+
+        Assert.Throws<ModelOverloadedException>(() => model.GenerateAsync(request, cancel.Token));
+        var running = burst.Select(Drain).ToArray();
+        await WaitUntil(() => scheduler.ActiveSequences == Batch && scheduler.QueueDepth == Queue);
+        await cancel.CancelAsync();
+        foreach (var stream in running)
+        {
+            Assert.That(async () => await stream, Throws.InstanceOf<OperationCanceledException>());
+        }
+
+        await WaitUntil(() => scheduler.ActiveSequences == 0 && scheduler.QueueDepth == 0);
+        var again = Enumerable.Range(0, Batch + Queue).Select(_ => Drain(model.GenerateAsync(request with { MaxNewTokens = 2 }, CancellationToken.None))).ToArray();
+        Assert.That(await Task.WhenAll(again), Is.All.EqualTo(2), "the bound is released as sequences end");
+    }
+
     private static async Task<int> Drain(IAsyncEnumerable<GenerationEvent> events)
     {
         int count = 0;

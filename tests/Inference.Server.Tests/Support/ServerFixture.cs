@@ -23,6 +23,12 @@ public abstract class ServerFixture
     /// <summary>The h2c base address (gRPC).</summary>
     protected Uri GrpcAddress { get; private set; } = null!;
 
+    /// <summary>The running server itself, for the tests that stop it.</summary>
+    protected WebApplication App => _app!;
+
+    /// <summary>The running server's services (the model registry, to watch a scheduler).</summary>
+    protected IServiceProvider Services => _app!.Services;
+
     /// <summary>Extra configuration a fixture needs, as command-line arguments (<c>--Section:Key=value</c>), applied
     /// after the addresses. Read once, when the server starts.</summary>
     protected virtual IEnumerable<string> ServerArguments => [];

@@ -1,0 +1,51 @@
+using Inference.Server.Errors;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Options;
+
+namespace Inference.Server.Deadlines;
+
+/// <summary>
+/// Bounds the time of every REST request. ASP.NET Core's request-timeout middleware would also bound gRPC calls on
+/// the same pipeline, which carry their own deadline, so this one applies to <c>/v1</c> only. It links the deadline
+/// into <see cref="HttpContext.RequestAborted"/>, which the SSE adapter and transcoding hand to the service, so the
+/// sequence is cancelled in the scheduler exactly as a client disconnect cancels it.
+/// </summary>
+internal sealed class RestRequestTimeoutMiddleware(RequestDelegate next, IOptions<DeadlineOptions> options, TimeProvider clock)
+{
+    private readonly TimeSpan _timeout = options.Value.RestRequestTimeout;
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (!context.Request.Path.StartsWithSegments("/v1", StringComparison.Ordinal))
+        {
+            await next(context).ConfigureAwait(false);
+            return;
+        }
+
+        var aborted = context.RequestAborted;
+        using var deadline = new CancellationTokenSource(_timeout, clock);
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, deadline.Token);
+        context.RequestAborted = linked.Token;
+        RequestDeadline.Set(context, deadline.Token);
+        try
+        {
+            await next(context).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (deadline.IsCancellationRequested && !aborted.IsCancellationRequested)
+        {
+            // Answered below.
+        }
+        finally
+        {
+            context.RequestAborted = aborted;
+        }
+
+        if (deadline.IsCancellationRequested && !aborted.IsCancellationRequested && !context.Response.HasStarted)
+        {
+            // Whatever the layers below made of the cancellation (transcoding reports it as CANCELLED), the client
+            // is still there and deserves to know the server gave up: OpenAiErrorMiddleware writes this.
+            context.Items[PendingError.Key] = RequestDeadline.Error;
+            context.Response.StatusCode = ErrorCodes.HttpStatusOf(ErrorKind.Timeout);
+        }
+    }
+}
