@@ -114,6 +114,7 @@ internal sealed class TextCompletionHandler(ModelResolver models, IValidator<Com
         var created = clock.GetUtcNow().ToUnixTimeSeconds();
         var modelId = model.Info.Id;
         var completionTokens = new int[sequences.Length];
+        var textLengths = new int[sequences.Length];
         await foreach (var (index, step) in SequenceMerger.MergeAsync(model, sequences, cancellationToken).ConfigureAwait(false))
         {
             completionTokens[index] = step.CompletionTokens;
@@ -123,6 +124,8 @@ internal sealed class TextCompletionHandler(ModelResolver models, IValidator<Com
             }
 
             var choice = new CompletionChoice { Index = index, Text = step.TextDelta };
+            int textOffset = textLengths[index];
+            textLengths[index] += step.TextDelta.Length;
             if (topLogprobs is not null && step.LogProbs is { } logProbs)
             {
                 var top = new Struct();
@@ -136,7 +139,8 @@ internal sealed class TextCompletionHandler(ModelResolver models, IValidator<Com
                     Tokens = { logProbs.Token.Text },
                     TokenLogprobs = { logProbs.Token.LogProb },
                     TopLogprobs = { top },
-                    TextOffset = { 0 },
+                    // Where this token's text starts in the choice's completion text.
+                    TextOffset = { textOffset },
                 };
             }
 
