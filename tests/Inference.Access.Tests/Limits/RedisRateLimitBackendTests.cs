@@ -159,17 +159,22 @@ public sealed class RedisRateLimitBackendTests
     }
 
     [Test]
-    public async Task UnreachableAtStart_NeverThrows()
+    public async Task UnreachableAtStart_NeverThrows_AndLogsTheOutageOnce()
     {
-        await using var backend = new RedisRateLimitBackend(new RedisLimitOptions
-        {
-            Configuration = "127.0.0.1:1",
-            FailureMode = RedisFailureMode.FailClosed,
-        });
+        var logger = new CapturingLogger<RedisRateLimitBackend>();
+        await using var backend = new RedisRateLimitBackend(
+            new RedisLimitOptions { Configuration = "127.0.0.1:1", FailureMode = RedisFailureMode.FailClosed },
+            logger);
         var watch = Stopwatch.StartNew();
-        var lease = await backend.AdmitAsync(Partition(), new RateLimits(10, null, null), 0).DefaultTimeout();
-        Assert.That(lease.RefusedBy, Is.EqualTo(RateLimitRefusal.Unavailable));
+        for (var i = 0; i < 3; i++)
+        {
+            var lease = await backend.AdmitAsync(Partition(), new RateLimits(10, null, null), 0).DefaultTimeout();
+            Assert.That(lease.RefusedBy, Is.EqualTo(RateLimitRefusal.Unavailable));
+        }
+
         Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(2)));
+        Assert.That(logger.Entries.Count(e => e.Level == Microsoft.Extensions.Logging.LogLevel.Error), Is.EqualTo(1));
+        Assert.That(logger.Entries[0].Text, Does.Contain("fail closed"));
     }
 
     [Test]
