@@ -16,12 +16,15 @@ build:
 run:
 	$(DOTNET) run --project src/Inference.Server -- $(ARGS)
 
-# chromium for the browser test when missing, then npm ci in every npm folder (the SDK conformance tests and the
+# chromium (browser test) and redis-server (shared rate limits) when missing, then npm ci in every npm folder (the SDK conformance tests and the
 # proto tools, the browser test).
 test-deps:
-	@if [ ! -x "$(CHROMIUM)" ]; then \
-		echo "Installing chromium for the browser test (tests/browser)"; \
-		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium || exit 1; \
+	@missing=""; \
+	[ -x "$(CHROMIUM)" ] || missing="$$missing chromium"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing$$missing for the browser and shared-rate-limit tests"; \
+		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing || exit 1; \
 	fi
 	@for dir in $(NPM_DIRS); do (cd $$dir && npm ci --no-audit --no-fund) || exit 1; done
 

@@ -1,0 +1,94 @@
+using System.Globalization;
+using System.Text;
+
+namespace Inference.Access.Limits;
+
+/// <summary>The OpenAI <c>x-ratelimit-*</c> headers of a lease.</summary>
+public static class RateLimitHeaders
+{
+    /// <summary><c>x-ratelimit-limit-requests</c>.</summary>
+    public const string LimitRequests = "x-ratelimit-limit-requests";
+
+    /// <summary><c>x-ratelimit-remaining-requests</c>.</summary>
+    public const string RemainingRequests = "x-ratelimit-remaining-requests";
+
+    /// <summary><c>x-ratelimit-reset-requests</c>.</summary>
+    public const string ResetRequests = "x-ratelimit-reset-requests";
+
+    /// <summary><c>x-ratelimit-limit-tokens</c>.</summary>
+    public const string LimitTokens = "x-ratelimit-limit-tokens";
+
+    /// <summary><c>x-ratelimit-remaining-tokens</c>.</summary>
+    public const string RemainingTokens = "x-ratelimit-remaining-tokens";
+
+    /// <summary><c>x-ratelimit-reset-tokens</c>.</summary>
+    public const string ResetTokens = "x-ratelimit-reset-tokens";
+
+    /// <summary>
+    /// Calls <paramref name="setHeader"/> for each header the lease has values for (none for unlimited keys).
+    /// </summary>
+    /// <example><c>RateLimitHeaders.Apply(lease, (name, value) =&gt; response.Headers[name] = value);</c></example>
+    public static void Apply(RateLimitLease lease, Action<string, string> setHeader)
+    {
+        ArgumentNullException.ThrowIfNull(lease);
+        ArgumentNullException.ThrowIfNull(setHeader);
+        if (lease.Requests.HasValue)
+        {
+            setHeader(LimitRequests, lease.Requests.Limit.ToString(CultureInfo.InvariantCulture));
+            setHeader(RemainingRequests, lease.Requests.Remaining.ToString(CultureInfo.InvariantCulture));
+            setHeader(ResetRequests, FormatDuration(lease.Requests.Reset));
+        }
+
+        if (lease.Tokens.HasValue)
+        {
+            setHeader(LimitTokens, lease.Tokens.Limit.ToString(CultureInfo.InvariantCulture));
+            setHeader(RemainingTokens, lease.Tokens.Remaining.ToString(CultureInfo.InvariantCulture));
+            setHeader(ResetTokens, FormatDuration(lease.Tokens.Reset));
+        }
+    }
+
+    /// <summary>The <c>Retry-After</c> header value: whole seconds, rounded up, at least 1.</summary>
+    public static string FormatRetryAfter(TimeSpan retryAfter) =>
+        Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// Formats a duration as OpenAI does (Go's duration syntax, millisecond precision): <c>0s</c>, <c>20ms</c>,
+    /// <c>1s</c>, <c>1.5s</c>, <c>6m0s</c>, <c>1h2m3s</c>.
+    /// </summary>
+    public static string FormatDuration(TimeSpan duration)
+    {
+        var totalMs = (long)Math.Ceiling(Math.Max(0, duration.TotalMilliseconds));
+        if (totalMs == 0)
+        {
+            return "0s";
+        }
+
+        if (totalMs < 1000)
+        {
+            return totalMs.ToString(CultureInfo.InvariantCulture) + "ms";
+        }
+
+        var builder = new StringBuilder(16);
+        var hours = totalMs / 3_600_000;
+        var minutes = totalMs / 60_000 % 60;
+        var seconds = totalMs / 1000 % 60;
+        var millis = totalMs % 1000;
+        if (hours > 0)
+        {
+            builder.Append(hours).Append('h');
+        }
+
+        if (hours > 0 || minutes > 0)
+        {
+            builder.Append(minutes).Append('m');
+        }
+
+        builder.Append(seconds);
+        if (millis > 0)
+        {
+            builder.Append('.').Append(millis.ToString("D3", CultureInfo.InvariantCulture).TrimEnd('0'));
+        }
+
+        return builder.Append('s').ToString();
+    }
+}
