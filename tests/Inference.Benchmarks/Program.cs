@@ -9,6 +9,7 @@ foreach (string suite in suites)
     {
         case "engine":
             await EngineBenchmark.RunAsync(report);
+            BufferReuseBenchmark.Run(report);
             break;
         case "serving":
             await ServingBenchmark.RunAsync(report);
