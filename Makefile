@@ -6,7 +6,7 @@ NPM_DIRS := tests/sdk-js tests/browser
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: build run test test-deps lint proto clean
+.PHONY: build run test test-deps lint proto bench clean
 
 build:
 	$(DOTNET) build Inference.sln
@@ -39,6 +39,15 @@ test: test-deps lint
 # buf and protoc-gen-es come from tests/sdk-js's package.json; npx runs them from there, on the repository root.
 proto: lint
 	cd tests/sdk-js && npx buf generate ../.. --template ../../buf.gen.yaml --output ../..
+
+# Every benchmark suite in one go (engine vs transformers.js, service overhead, ...); writes
+# tests/Inference.Benchmarks/RESULTS.md. Installs wrk (the HTTP load generator) when missing; transformers.js from npm.
+bench:
+	@command -v wrk >/dev/null || { echo "Installing wrk for the overhead suite"; \
+		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y wrk || exit 1; }
+	cd tests/Inference.Benchmarks/transformers-js && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
+	$(DOTNET) build -c Release tests/Inference.Benchmarks
+	$(DOTNET) run -c Release --no-build --project tests/Inference.Benchmarks --
 
 clean:
 	$(DOTNET) clean Inference.sln

@@ -1,7 +1,15 @@
 using Inference.Benchmarks;
+using Inference.Benchmarks.Overhead;
 
-// make bench runs every suite; a name runs one. Results go to stdout and to RESULTS.md beside this project.
-string[] suites = args.Length > 0 ? args : ["engine"];
+// The overhead suite starts this binary again as its baseline server.
+if (args.Length > 0 && args[0] == BaselineServer.Command)
+{
+    return await BaselineServer.RunAsync(args[1..]);
+}
+
+// make bench runs every suite (no arguments); a name runs one. Results go to stdout and to RESULTS.md beside this project.
+string[] known = ["engine", "serving", "overhead"];
+string[] suites = args.Length > 0 ? args : known;
 var report = new MarkdownReport();
 foreach (string suite in suites)
 {
@@ -14,8 +22,11 @@ foreach (string suite in suites)
         case "serving":
             await ServingBenchmark.RunAsync(report);
             break;
+        case "overhead":
+            await OverheadBenchmark.RunAsync(report);
+            break;
         default:
-            Console.Error.WriteLine($"Unknown suite '{suite}'. Known: engine, serving.");
+            Console.Error.WriteLine($"Unknown suite '{suite}'. Known: {string.Join(", ", known)}.");
             return 2;
     }
 }

@@ -1,0 +1,342 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net.Http.Headers;
+using System.Text;
+using Google.Protobuf;
+using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Inference.Contracts.V1;
+using Inference.Engine;
+using Inference.Engine.Models;
+using WireChatMessage = Inference.Contracts.V1.ChatMessage;
+
+namespace Inference.Benchmarks.Overhead;
+
+/// <summary>
+/// Issue 6's suite: the service against the best it could be, each comparison a ratio of two measurements taken in
+/// this run. The real server (its Release build) and a bare baseline server run as child processes pinned to one
+/// core; the load generators (wrk, the gRPC driver, and this process) run on the other. A and B alternate, medians.
+/// </summary>
+internal static class OverheadBenchmark
+{
+    private const int ServerCore = 0;
+    private const int LoadCore = 1;
+    private const int UnaryConnections = 16;
+    private const int StreamConnections = 4;
+    private const int UnaryTokens = 16;
+    private const int StreamTokens = 256;
+    private const int DecodeTokens = 128;
+    private const string Synthetic = "synthetic";
+    private const string TinyChat = "tiny-chat";
+
+    private static readonly TimeSpan Duration = TimeSpan.FromSeconds(Setting("BENCH_SECONDS", 5));
+    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(5);
+    private static readonly int Rounds = Setting("BENCH_ROUNDS", 5);
+    private static readonly string UnaryJson =
+        $"{{\"model\":\"{Synthetic}\",\"messages\":[{{\"role\":\"user\",\"content\":\"Say something short.\"}}],\"max_tokens\":{UnaryTokens}}}";
+    private static readonly string StreamJson =
+        $"{{\"model\":\"{Synthetic}\",\"messages\":[{{\"role\":\"user\",\"content\":\"Say something long.\"}}],\"max_tokens\":{StreamTokens},\"stream\":true}}";
+    private static readonly string DecodePrompt = string.Join(", ", Enumerable.Range(1, 60));
+
+    public static async Task RunAsync(MarkdownReport report)
+    {
+        if (!Wrk.IsInstalled())
+        {
+            throw new InvalidOperationException(Wrk.InstallHint);
+        }
+
+        if (!OperatingSystem.IsLinux() || Environment.ProcessorCount < 2)
+        {
+            throw new InvalidOperationException("The overhead suite needs Linux (taskset) and 2 cores: one for the servers, one for the load.");
+        }
+
+        // Everything this process runs (the gRPC driver, the in-process engine) stays off the servers' core;
+        // children start with this affinity and taskset moves the servers.
+        Process.GetCurrentProcess().ProcessorAffinity = 1 << LoadCore;
+        string work = Directory.CreateTempSubdirectory("inference-bench-").FullName;
+        try
+        {
+            await RunComparisonsAsync(report, work).ConfigureAwait(false);
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
+    private static async Task RunComparisonsAsync(MarkdownReport report, string work)
+    {
+        int serverHttp = PinnedProcess.FreePort(), serverGrpc = PinnedProcess.FreePort();
+        Console.WriteLine($"overhead: server {ServerDll()} on core {ServerCore}; load on core {LoadCore}; " +
+            $"{Rounds} alternating rounds of {Duration.TotalSeconds} s per side after a {WarmUp.TotalSeconds} s warm-up");
+        using var server = await PinnedProcess.StartAsync("server", ServerCore,
+        [
+            ServerDll(), "--Inference:Host=127.0.0.1",
+            $"--Inference:Http:Port={serverHttp}", $"--Inference:Grpc:Port={serverGrpc}",
+            $"--Inference:Models:0:Id={TinyChat}", "--Inference:Models:0:Path=models/tiny-chat", "--Inference:Models:0:IntraOpThreads=1",
+            $"--Inference:Models:1:Id={Synthetic}", "--Inference:Models:1:Synthetic:TokensPerSecond=0",
+            .. ExtraServerArguments(),
+        ], [serverHttp, serverGrpc]).ConfigureAwait(false);
+
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{serverHttp}") };
+        using var serverChannel = GrpcLoad.Channel(serverGrpc);
+        var serverClient = new InferenceService.InferenceServiceClient(serverChannel);
+
+        // The baseline answers with the real server's own bytes, so both sides move the same payloads.
+        var unaryRequest = new ChatCompleteRequest
+        {
+            Model = Synthetic,
+            Messages = { new WireChatMessage { Role = "user", Content = Value.ForString("Say something short.") } },
+            MaxTokens = UnaryTokens,
+        };
+        var unaryResponse = await serverClient.ChatCompleteAsync(unaryRequest).ConfigureAwait(false);
+        byte[] unaryJsonResponse = await PostAsync(http, UnaryJson).ConfigureAwait(false);
+        string responsePb = Path.Combine(work, "response.pb"), responseJson = Path.Combine(work, "response.json");
+        await File.WriteAllBytesAsync(responsePb, unaryResponse.ToByteArray()).ConfigureAwait(false);
+        await File.WriteAllBytesAsync(responseJson, unaryJsonResponse).ConfigureAwait(false);
+
+        int baselineHttp = PinnedProcess.FreePort(), baselineGrpc = PinnedProcess.FreePort();
+        using var baseline = await PinnedProcess.StartAsync("baseline", ServerCore,
+        [
+            Path.Combine(AppContext.BaseDirectory, "Inference.Benchmarks.dll"), BaselineServer.Command,
+            baselineHttp.ToString(CultureInfo.InvariantCulture), baselineGrpc.ToString(CultureInfo.InvariantCulture), responsePb, responseJson,
+        ], [baselineHttp, baselineGrpc]).ConfigureAwait(false);
+        using var baselineChannel = GrpcLoad.Channel(baselineGrpc);
+        var baselineClient = new InferenceService.InferenceServiceClient(baselineChannel);
+
+        var rows = new List<Row>();
+
+        // 1. gRPC tax.
+        Console.WriteLine($"\n1. gRPC tax: unary ChatComplete ({UnaryTokens} tokens, synthetic, unthrottled) vs bare grpc-dotnet; " +
+            $"driver: {UnaryConnections} concurrent callers, one HTTP/2 connection; request {unaryRequest.CalculateSize()} B, response {unaryResponse.CalculateSize()} B");
+        Task<Measurement> Unary(InferenceService.InferenceServiceClient client, PinnedProcess target, TimeSpan duration) =>
+            GrpcLoad.RunAsync(client, UnaryConnections, duration, async (c, ct) =>
+            {
+                await c.ChatCompleteAsync(unaryRequest, cancellationToken: ct).ConfigureAwait(false);
+                return 1;
+            }, target);
+        var (a, b) = await AlternateAsync(
+            d => Unary(serverClient, server, d), d => Unary(baselineClient, baseline, d), "calls/s").ConfigureAwait(false);
+        rows.Add(new Row("1. gRPC tax", "unary calls/s", a, b, 0.85));
+
+        // 2. Transcoding tax.
+        string wrkUnary = $"wrk -t1 -c{UnaryConnections} -d{Duration.TotalSeconds}s, POST {Encoding.UTF8.GetByteCount(UnaryJson)} B, response {unaryJsonResponse.Length} B";
+        Console.WriteLine($"\n2. Transcoding tax: POST /v1/chat/completions (non-streaming) vs bare minimal API, same JSON; {wrkUnary}");
+        (a, b) = await AlternateAsync(
+            d => Wrk.RunAsync(LoadCore, UnaryConnections, d, $"http://127.0.0.1:{serverHttp}/v1/chat/completions", UnaryJson, 1, server),
+            d => Wrk.RunAsync(LoadCore, UnaryConnections, d, $"http://127.0.0.1:{baselineHttp}/v1/chat/completions", UnaryJson, 1, baseline),
+            "requests/s").ConfigureAwait(false);
+        rows.Add(new Row("2. Transcoding tax", "REST requests/s", a, b, 0.70));
+
+        // 3. Streaming cost.
+        int sseTokens = await CountSseChunksAsync(http, StreamJson).ConfigureAwait(false);
+        var streamRequest = unaryRequest.Clone();
+        streamRequest.Messages[0].Content = Value.ForString("Say something long.");
+        streamRequest.MaxTokens = StreamTokens;
+        Console.WriteLine($"\n3. Streaming cost: SSE (stream: true, wrk -t1 -c{StreamConnections}, POST {Encoding.UTF8.GetByteCount(StreamJson)} B, " +
+            $"{sseTokens} chunks per response) vs gRPC StreamChatComplete ({StreamConnections} concurrent callers, one connection), {StreamTokens} tokens each");
+        (a, b) = await AlternateAsync(
+            d => Wrk.RunAsync(LoadCore, StreamConnections, d, $"http://127.0.0.1:{serverHttp}/v1/chat/completions", StreamJson, sseTokens, server),
+            d => GrpcLoad.RunAsync(serverClient, StreamConnections, d, async (c, ct) =>
+            {
+                using var call = c.StreamChatComplete(streamRequest, cancellationToken: ct);
+                int chunks = 0;
+                await foreach (var _ in call.ResponseStream.ReadAllAsync(ct).ConfigureAwait(false))
+                {
+                    chunks++;
+                }
+
+                return chunks;
+            }, server),
+            "tokens/s").ConfigureAwait(false);
+        rows.Add(new Row("3. Streaming cost", "SSE vs gRPC streaming tokens/s", a, b, 0.50));
+        rows.Add(new Row("3. Streaming cost", "server CPU µs per SSE token (B: per gRPC token)", a, b, 20, CpuGoal: true));
+
+        // 4. End-to-end decode tax.
+        var decodeRequest = new CompleteRequest
+        {
+            Model = TinyChat,
+            Prompt = Value.ForString(DecodePrompt),
+            MaxTokens = DecodeTokens,
+            Temperature = 0,
+            LogitBias = new Struct { Fields = { ["0"] = Value.ForNumber(-100), ["2"] = Value.ForNumber(-100) } },
+        };
+        using var registry = ModelRegistry.Load([new ModelDefinition { Id = TinyChat, Path = Path.Combine(AppContext.BaseDirectory, "models", "tiny-chat"), IntraOpThreads = 1 }]);
+        registry.TryGetChatModel(TinyChat, out var engine);
+        var engineRequest = new GenerationRequest
+        {
+            PromptTokens = engine!.Tokenize(DecodePrompt),
+            MaxNewTokens = DecodeTokens,
+            Sampling = SamplingOptions.Greedy with { LogitBias = new Dictionary<int, float> { [0] = -100, [2] = -100 } },
+        };
+        Console.WriteLine($"\n4. Decode tax: tiny-chat, prompt {engineRequest.PromptTokens.Count} tokens, {DecodeTokens} greedy tokens (EOS suppressed), " +
+            $"concurrency 1, 1 intra-op thread; gRPC StreamComplete (server on core {ServerCore}) vs IChatModel.GenerateAsync in-process (core {LoadCore}); " +
+            $"requests back to back for each run, tokens/s of each from request start to last token, median per run");
+        (a, b) = await AlternateAsync(
+            d => DecodeAsync(d, async () =>
+            {
+                using var call = serverClient.StreamComplete(decodeRequest);
+                int tokens = 0;
+                await foreach (var chunk in call.ResponseStream.ReadAllAsync().ConfigureAwait(false))
+                {
+                    tokens += chunk.Choices.Count;
+                }
+
+                return tokens;
+            }, server),
+            d => DecodeAsync(d, async () =>
+            {
+                int tokens = 0;
+                await foreach (var _ in engine.GenerateAsync(engineRequest, CancellationToken.None).ConfigureAwait(false))
+                {
+                    tokens++;
+                }
+
+                return tokens;
+            }, server: null),
+            "tokens/s").ConfigureAwait(false);
+        rows.Add(new Row("4. Decode tax", "tiny-chat streamed tokens/s, concurrency 1", a, b, 0.97));
+
+        Print(rows);
+        report.Section(
+            "Service overhead (issue 6)",
+            $"The real server (Release, child process pinned to core {ServerCore}) against the best it could be, load generators " +
+            $"pinned to core {LoadCore}; {Rounds} alternating rounds of {Duration.TotalSeconds} s per side after a {WarmUp.TotalSeconds} s warm-up, " +
+            $"medians. 1: gRPC driver, {UnaryConnections} concurrent callers on one HTTP/2 connection, ChatComplete on the synthetic model " +
+            $"(unthrottled, max_tokens {UnaryTokens}), request {unaryRequest.CalculateSize()} B, response {unaryResponse.CalculateSize()} B, " +
+            $"vs a bare grpc-dotnet service returning that response. 2: {wrkUnary}, vs a bare minimal-API endpoint returning the same bytes. " +
+            $"3: {StreamTokens}-token streams, SSE by wrk -t1 -c{StreamConnections} vs gRPC StreamChatComplete by the driver with {StreamConnections} callers; " +
+            "server CPU is user+system time of the server process over the run. 4: tiny-chat, " +
+            $"{DecodeTokens} greedy tokens at concurrency 1 through gRPC StreamComplete vs the engine in-process, requests back to back for each run (median of per-request tokens/s). " +
+            "A is the service, B the baseline; \"runs\" lists every round (A / B).",
+            ["comparison", "measure", "A: service", "B: baseline", "ratio", "goal", "verdict", "runs"],
+            rows.Select(r => r.Cells()));
+    }
+
+    /// <summary>BENCH_SERVER_ARGS: more configuration for the real server (e.g. a log level), space separated.</summary>
+    private static string[] ExtraServerArguments() =>
+        Environment.GetEnvironmentVariable("BENCH_SERVER_ARGS")?.Split(' ', StringSplitOptions.RemoveEmptyEntries) ?? [];
+
+    /// <summary>Requests back to back for <paramref name="duration"/>; the median of their tokens/s. Server CPU only
+    /// when the tokens came from the server.</summary>
+    private static async Task<Measurement> DecodeAsync(TimeSpan duration, Func<Task<int>> generate, PinnedProcess? server)
+    {
+        var rates = new List<double>();
+        var cpuBefore = server?.CpuTime ?? TimeSpan.Zero;
+        long tokens = 0;
+        var run = Stopwatch.StartNew();
+        while (run.Elapsed < duration)
+        {
+            var watch = Stopwatch.StartNew();
+            int count = await generate().ConfigureAwait(false);
+            rates.Add(count / watch.Elapsed.TotalSeconds);
+            tokens += count;
+            if (count != DecodeTokens)
+            {
+                throw new InvalidOperationException($"expected {DecodeTokens} tokens, got {count}");
+            }
+        }
+
+        double cpu = server is null ? double.NaN : (server.CpuTime - cpuBefore).TotalMilliseconds * 1000 / tokens;
+        return new Measurement(Median(rates), rates.Count, cpu);
+    }
+
+    /// <summary>Warms both sides up, then runs A, B, A, B... and prints every round.</summary>
+    private static async Task<(List<Measurement> A, List<Measurement> B)> AlternateAsync(
+        Func<TimeSpan, Task<Measurement>> a, Func<TimeSpan, Task<Measurement>> b, string unit)
+    {
+        await a(WarmUp).ConfigureAwait(false);
+        await b(WarmUp).ConfigureAwait(false);
+        var resultsA = new List<Measurement>();
+        var resultsB = new List<Measurement>();
+        for (int round = 0; round < Rounds; round++)
+        {
+            resultsA.Add(await a(Duration).ConfigureAwait(false));
+            resultsB.Add(await b(Duration).ConfigureAwait(false));
+            Console.WriteLine($"   round {round + 1}: A {Fmt(resultsA[^1].Rate)} {unit} ({Fmt(resultsA[^1].CpuMicrosPerUnit)} µs CPU each) | " +
+                $"B {Fmt(resultsB[^1].Rate)} {unit} ({Fmt(resultsB[^1].CpuMicrosPerUnit)} µs CPU each)");
+        }
+
+        return (resultsA, resultsB);
+    }
+
+    private static void Print(List<Row> rows)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"{"comparison",-20}{"measure",-50}{"A: service",12}{"B: baseline",13}{"ratio",9}{"goal",13}  verdict");
+        foreach (var row in rows)
+        {
+            var cells = row.Cells();
+            Console.WriteLine($"{cells[0],-20}{cells[1],-50}{cells[2],12}{cells[3],13}{cells[4],9}{cells[5],13}  {cells[6]}");
+        }
+    }
+
+    private static async Task<byte[]> PostAsync(HttpClient http, string json)
+    {
+        using var content = new StringContent(json, new MediaTypeHeaderValue("application/json"));
+        using var response = await http.PostAsync(new Uri("/v1/chat/completions", UriKind.Relative), content).ConfigureAwait(false);
+        byte[] body = await response.Content.ReadAsByteArrayAsync().ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw new InvalidOperationException($"POST /v1/chat/completions: {(int)response.StatusCode} {Encoding.UTF8.GetString(body)}");
+        }
+
+        return body;
+    }
+
+    /// <summary>Counts the token chunks of one SSE response, so tokens/s counts what was really sent.</summary>
+    private static async Task<int> CountSseChunksAsync(HttpClient http, string json)
+    {
+        string text = Encoding.UTF8.GetString(await PostAsync(http, json).ConfigureAwait(false));
+        int events = text.Split("\n\n", StringSplitOptions.RemoveEmptyEntries).Count(e => e.StartsWith("data: {", StringComparison.Ordinal));
+        if (events != StreamTokens || !text.EndsWith("data: [DONE]\n\n", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"expected {StreamTokens} chunks then [DONE], got {events}: {text[..Math.Min(text.Length, 300)]}");
+        }
+
+        return events;
+    }
+
+    /// <summary>The server's own build output, same configuration as this binary (built by the ProjectReference).</summary>
+    private static string ServerDll()
+    {
+        string project = MarkdownReport.ProjectFolder();
+        string output = Path.GetRelativePath(project, AppContext.BaseDirectory);
+        return Path.GetFullPath(Path.Combine(project, "..", "..", "src", "Inference.Server", output, "Inference.Server.dll"));
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static string Fmt(double value) =>
+        double.IsNaN(value) ? "n/a" : MarkdownReport.Format(value, value >= 100 ? "F0" : "F1");
+
+    private static int Setting(string name, int fallback) =>
+        int.TryParse(Environment.GetEnvironmentVariable(name), CultureInfo.InvariantCulture, out int value) && value > 0 ? value : fallback;
+
+    /// <summary>One line of the table. A ratio row compares rates (higher is better, goal a minimum ratio); a CPU
+    /// row shows server CPU per unit (lower is better, goal a maximum in microseconds).</summary>
+    private sealed record Row(string Comparison, string Measure, List<Measurement> A, List<Measurement> B, double Goal, bool CpuGoal = false)
+    {
+        public string[] Cells()
+        {
+            if (CpuGoal)
+            {
+                double cpuA = Median(A.Select(m => m.CpuMicrosPerUnit)), cpuB = Median(B.Select(m => m.CpuMicrosPerUnit));
+                return [Comparison, Measure, Fmt(cpuA) + " µs", Fmt(cpuB) + " µs", "-", $"<= {Fmt(Goal)} µs",
+                    cpuA <= Goal ? "met" : "MISSED", Runs(m => m.CpuMicrosPerUnit)];
+            }
+
+            double a = Median(A.Select(m => m.Rate)), b = Median(B.Select(m => m.Rate));
+            double ratio = a / b;
+            return [Comparison, Measure, Fmt(a), Fmt(b), MarkdownReport.Format(ratio * 100, "F0") + "%",
+                $">= {MarkdownReport.Format(Goal * 100, "F0")}%", ratio >= Goal ? "met" : "MISSED", Runs(m => m.Rate)];
+        }
+
+        private string Runs(Func<Measurement, double> value) =>
+            string.Join(", ", A.Zip(B, (x, y) => $"{Fmt(value(x))} / {Fmt(value(y))}"));
+    }
+}

@@ -1,0 +1,75 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Inference.Benchmarks.Overhead;
+
+/// <summary>
+/// The HTTP load generator: <c>wrk</c> (Debian package <c>wrk</c>) pinned to the load core, POSTing a fixed JSON
+/// body from a Lua script. It reads every response to its end, so a streamed response counts once fully received.
+/// </summary>
+internal static partial class Wrk
+{
+    public const string InstallHint = "wrk is not installed: apt-get update && apt-get install -y wrk";
+
+    public static bool IsInstalled() =>
+        Environment.GetEnvironmentVariable("PATH")?.Split(':').Any(folder => File.Exists(Path.Combine(folder, "wrk"))) == true;
+
+    /// <summary>Runs wrk for <paramref name="duration"/>; <paramref name="unitsPerRequest"/> turns requests into
+    /// units (tokens for a stream).</summary>
+    public static async Task<Measurement> RunAsync(
+        int core, int connections, TimeSpan duration, string url, string body, int unitsPerRequest, PinnedProcess server)
+    {
+        string script = Path.Combine(Path.GetTempPath(), $"inference-bench-{Environment.ProcessId}.lua");
+        await File.WriteAllTextAsync(script,
+            "wrk.method = \"POST\"\n" +
+            "wrk.headers[\"Content-Type\"] = \"application/json\"\n" +
+            $"wrk.body = [==[{body}]==]\n").ConfigureAwait(false);
+        var start = new ProcessStartInfo("taskset")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (string argument in new[]
+        {
+            "-c", core.ToString(CultureInfo.InvariantCulture), "wrk", "-t1",
+            $"-c{connections.ToString(CultureInfo.InvariantCulture)}",
+            $"-d{((int)duration.TotalSeconds).ToString(CultureInfo.InvariantCulture)}s", "-s", script, url,
+        })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        var cpuBefore = server.CpuTime;
+        using var process = Process.Start(start)!;
+        string output = await process.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
+        string errors = await process.StandardError.ReadToEndAsync().ConfigureAwait(false);
+        await process.WaitForExitAsync().ConfigureAwait(false);
+        var cpu = server.CpuTime - cpuBefore;
+        File.Delete(script);
+        if (process.ExitCode != 0 || output.Contains("Non-2xx", StringComparison.Ordinal) || output.Contains("Socket errors", StringComparison.Ordinal))
+        {
+            throw new InvalidOperationException($"wrk failed or saw errors against {url}:\n{output}\n{errors}");
+        }
+
+        var requests = RequestsLine().Match(output);
+        if (!requests.Success)
+        {
+            throw new InvalidOperationException($"could not read wrk's output:\n{output}");
+        }
+
+        long count = long.Parse(requests.Groups[1].Value, CultureInfo.InvariantCulture);
+        double seconds = ParseSeconds(requests.Groups[2].Value);
+        long units = count * unitsPerRequest;
+        return new Measurement(units / seconds, count, cpu.TotalMilliseconds * 1000 / Math.Max(units, 1));
+    }
+
+    private static double ParseSeconds(string text) =>
+        text.EndsWith("ms", StringComparison.Ordinal) ? double.Parse(text[..^2], CultureInfo.InvariantCulture) / 1000
+        : text.EndsWith('m') ? double.Parse(text[..^1], CultureInfo.InvariantCulture) * 60
+        : double.Parse(text.TrimEnd('s'), CultureInfo.InvariantCulture);
+
+    // "  12345 requests in 5.00s, 1.23MB read"
+    [GeneratedRegex(@"(\d+) requests in ([\d.]+m?s?)")]
+    private static partial Regex RequestsLine();
+}
