@@ -1,4 +1,5 @@
 using Inference.Benchmarks;
+using Inference.Benchmarks.Micro;
 using Inference.Benchmarks.Overhead;
 
 // The overhead suite starts this binary again as its baseline server.
@@ -8,7 +9,7 @@ if (args.Length > 0 && args[0] == BaselineServer.Command)
 }
 
 // make bench runs every suite (no arguments); a name runs one. Results go to stdout and to RESULTS.md beside this project.
-string[] known = ["engine", "serving", "overhead"];
+string[] known = ["engine", "serving", "overhead", "micro"];
 string[] suites = args.Length > 0 ? args : known;
 var report = new MarkdownReport();
 foreach (string suite in suites)
@@ -24,6 +25,9 @@ foreach (string suite in suites)
             break;
         case "overhead":
             await OverheadBenchmark.RunAsync(report);
+            break;
+        case "micro":
+            MicroBenchmarks.Run(report);
             break;
         default:
             Console.Error.WriteLine($"Unknown suite '{suite}'. Known: {string.Join(", ", known)}.");

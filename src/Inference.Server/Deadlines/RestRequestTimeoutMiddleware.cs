@@ -14,14 +14,12 @@ internal sealed class RestRequestTimeoutMiddleware(RequestDelegate next, IOption
 {
     private readonly TimeSpan _timeout = options.Value.RestRequestTimeout;
 
-    public async Task InvokeAsync(HttpContext context)
-    {
-        if (!context.Request.Path.StartsWithSegments("/v1", StringComparison.Ordinal))
-        {
-            await next(context).ConfigureAwait(false);
-            return;
-        }
+    // Not async on the way through: gRPC calls share this pipeline and should not pay for a state machine here.
+    public Task InvokeAsync(HttpContext context) =>
+        context.Request.Path.StartsWithSegments("/v1", StringComparison.Ordinal) ? InvokeRestAsync(context) : next(context);
 
+    private async Task InvokeRestAsync(HttpContext context)
+    {
         var aborted = context.RequestAborted;
         using var deadline = new CancellationTokenSource(_timeout, clock);
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(aborted, deadline.Token);

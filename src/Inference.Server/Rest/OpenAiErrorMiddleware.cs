@@ -14,14 +14,12 @@ namespace Inference.Server.Rest;
 /// </summary>
 internal sealed class OpenAiErrorMiddleware(RequestDelegate next, ILogger<OpenAiErrorMiddleware> logger)
 {
-    public async Task InvokeAsync(HttpContext context)
-    {
-        if (!context.Request.Path.StartsWithSegments("/v1", StringComparison.Ordinal))
-        {
-            await next(context).ConfigureAwait(false);
-            return;
-        }
+    // Not async on the way through: gRPC calls share this pipeline and should not pay for a state machine here.
+    public Task InvokeAsync(HttpContext context) =>
+        context.Request.Path.StartsWithSegments("/v1", StringComparison.Ordinal) ? InvokeRestAsync(context) : next(context);
 
+    private async Task InvokeRestAsync(HttpContext context)
+    {
         var original = context.Features.GetRequiredFeature<IHttpResponseBodyFeature>();
         var capture = new ErrorCaptureBodyFeature(original, context.Response);
         context.Features.Set<IHttpResponseBodyFeature>(capture);

@@ -30,17 +30,20 @@ internal sealed class ServerSentEventsMiddleware(
 
     private static readonly JsonParser Parser = new(JsonParser.Settings.Default.WithIgnoreUnknownFields(true));
 
-    public async Task InvokeAsync(HttpContext context)
+    // Not async on the way through: every other request shares this pipeline and should not pay for a state machine.
+    public Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
         var path = request.Path;
         var isChat = path.Equals(ChatPath, StringComparison.Ordinal);
-        if (!HttpMethods.IsPost(request.Method) || (!isChat && !path.Equals(CompletionsPath, StringComparison.Ordinal)))
-        {
-            await next(context).ConfigureAwait(false);
-            return;
-        }
+        return HttpMethods.IsPost(request.Method) && (isChat || path.Equals(CompletionsPath, StringComparison.Ordinal))
+            ? InvokeCompletionAsync(context, isChat)
+            : next(context);
+    }
 
+    private async Task InvokeCompletionAsync(HttpContext context, bool isChat)
+    {
+        var request = context.Request;
         request.EnableBuffering();
         var body = await ReadBodyAsync(request, context.RequestAborted).ConfigureAwait(false);
         request.Body.Position = 0;

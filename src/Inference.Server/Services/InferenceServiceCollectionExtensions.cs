@@ -26,6 +26,9 @@ public static class InferenceServiceCollectionExtensions
         services.AddGrpcReflection();
         // Without the cache every check runs the health checks, so a fresh server answers Serving at once.
         services.AddGrpcHealthChecks(o => o.UseHealthChecksCache = false).AddCheck<ModelsHealthCheck>("models");
+        // Singletons: otherwise grpc-dotnet builds the interceptor and the service for every call.
+        services.TryAddSingleton<ErrorInterceptor>();
+        services.TryAddSingleton<InferenceGrpcService>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ModelResolver>();
         services.TryAddSingleton<ChatCompletionHandler>();

@@ -1,9 +1,11 @@
 using Grpc.Core;
 using Inference.Contracts.V1;
+using Inference.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Inference.Benchmarks.Overhead;
@@ -26,6 +28,8 @@ internal static class BaselineServer
         byte[] json = await File.ReadAllBytesAsync(args[3]).ConfigureAwait(false);
 
         var builder = WebApplication.CreateBuilder([]);
+        // The same log levels as the real server, so neither side pays for per-request framework logs.
+        builder.Configuration.AddInMemoryCollection(InferenceServerHost.DefaultLogLevels);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(System.Net.IPAddress.Loopback, httpPort, l => l.Protocols = HttpProtocols.Http1);

@@ -51,6 +51,45 @@ public sealed class SamplerTests
     }
 
     [Test]
+    public void TopK_DrawsOnlyFromTheKMostLikely_AndReachesEachOfThem()
+    {
+        // 32k entries: the heap selection, not a full sort, decides; the allowed set is computed by sorting here.
+        var logits = Logits(32000, 11);
+        var allowed = logits.Select((value, id) => (value, id)).OrderByDescending(x => x.value).Take(5).Select(x => x.id).Order().ToArray();
+        var sampler = new Sampler(new SamplingOptions { Temperature = 2f, TopK = 5, Seed = 4 }, 32000, []);
+        var seen = Enumerable.Range(0, 400).Select(_ => sampler.Next(logits)).Distinct().Order().ToArray();
+        Assert.That(seen, Is.EqualTo(allowed));
+    }
+
+    [Test]
+    public void TopP_DrawsOnlyFromTheSmallestSetCoveringP_OverAFlatTail()
+    {
+        // Three likely tokens (about 0.987 of the mass) and a long flat tail: top_p 0.9 must keep the three and
+        // nothing else.
+        var logits = Enumerable.Repeat(-5f, 32000).ToArray();
+        logits[10] = 9f;
+        logits[20] = 8.5f;
+        logits[30] = 8f;
+        var sampler = new Sampler(new SamplingOptions { Temperature = 1f, TopP = 0.9f, Seed = 2 }, 32000, []);
+        var seen = Enumerable.Range(0, 400).Select(_ => sampler.Next(logits)).Distinct().Order().ToArray();
+        Assert.That(seen, Is.EqualTo(new[] { 10, 20, 30 }));
+
+        // With the tail's mass needed (top_p 0.999), tail tokens must appear: each is far below the first
+        // thresholds tried, so this takes the widening path.
+        var wide = new Sampler(new SamplingOptions { Temperature = 1f, TopP = 0.999f, Seed = 2 }, 32000, []);
+        Assert.That(Enumerable.Range(0, 2000).Select(_ => wide.Next(logits)).Count(t => t is not (10 or 20 or 30)), Is.GreaterThan(5));
+    }
+
+    [Test]
+    public void ArgMax_PicksTheFirstAmongTies()
+    {
+        var logits = new float[1000];
+        logits[700] = 5f;
+        logits[300] = 5f;
+        Assert.That(Sampler.ArgMax(logits), Is.EqualTo(300));
+    }
+
+    [Test]
     public void MinP_DropsUnlikelyTokens()
     {
         var logits = new float[16];
