@@ -27,8 +27,8 @@ public static class InferenceServerHost
 
     /// <summary>Builds the request pipeline. Order matters: errors outermost so they see every layer's failures;
     /// CORS right after routing, so preflights (which carry no credentials) are answered and every answer, server-sent
-    /// events included, gets its CORS headers; authentication and rate limits (issues 4 and 5) go after CORS and
-    /// before the SSE adapter, so they apply to every face alike.</summary>
+    /// events included, gets its CORS headers; then the pages' static assets, which need no key; authentication and
+    /// rate limits (issues 4 and 5) go after those and before the SSE adapter, so they apply to every face alike.</summary>
     public static WebApplication Build(WebApplicationBuilder builder)
     {
         var app = builder.Build();
@@ -36,9 +36,9 @@ public static class InferenceServerHost
         app.UseRestRequestTimeout();                 // Deadlines/: cancels REST requests past their bound
         app.UseRouting();
         app.UseCors();                               // Hosting/: answers preflights, per the endpoints' policy
+        app.UseInferenceWebAssets();                 // Web/: the pages' scripts and styles (never shadowing a route)
         app.UseServerSentEvents();                   // Rest/: "stream": true as server-sent events
         app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
-        app.UseInferenceWebAssets();                 // Web/: the pages' scripts and styles (never shadowing a route)
         app.MapInferenceService();                   // Services/: gRPC, gRPC-Web, REST, reflection, health
         app.MapInferenceMetrics();                   // Metrics/: Prometheus /metrics on the HTTP port
         app.MapInferenceOpenApi();                   // OpenApi/: /openapi.json, from the contract

@@ -93,11 +93,13 @@ internal static class OpenApiDocumentFactory
     {
         var method = route.Method;
         var description = comments.Of(method);
+        var summary = FirstSentence(description) ?? method.Name;
         var operation = new OpenApiOperation
         {
             OperationId = method.Name,
-            Summary = FirstSentence(description) ?? method.Name,
-            Description = description,
+            Summary = summary,
+            // A one-sentence comment is all summary; repeating it below adds nothing.
+            Description = description?.TrimEnd('.') == summary ? null : description,
             Tags = new HashSet<OpenApiTagReference> { new(method.Service.Name, document) },
             Parameters = Parameters(route, schemas),
             Responses = new OpenApiResponses { ["200"] = Success(route, schemas) },

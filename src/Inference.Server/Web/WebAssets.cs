@@ -13,15 +13,12 @@ internal sealed class WebAssets
     {
         var root = options.Value.Root;
         Root = Path.GetFullPath(string.IsNullOrWhiteSpace(root) ? Path.Combine(AppContext.BaseDirectory, DefaultFolder) : root);
-        Available = Directory.Exists(Root);
-        Files = Available ? new PhysicalFileProvider(Root) : new NullFileProvider();
+        // A folder built after start-up is only served after a restart, as the message for a missing page says.
+        Files = Directory.Exists(Root) ? new PhysicalFileProvider(Root) : new NullFileProvider();
     }
 
     /// <summary>The folder the pages are served from.</summary>
     public string Root { get; }
-
-    /// <summary>Whether the folder existed at start-up (its files are served from then on).</summary>
-    public bool Available { get; }
 
     /// <summary>The folder's files.</summary>
     public IFileProvider Files { get; }
