@@ -2,23 +2,35 @@
 SHELL := /bin/bash
 DOTNET ?= dotnet
 NPM_DIRS := tests/sdk-js tests/browser
+# The chat playground (/) and API reference (/docs) the server serves; `make web` builds them into its dist/.
+PLAYGROUND := src/Inference.Playground
 # The browser test drives Debian's chromium; installed only when missing (sudo only when not root).
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: build run test test-deps lint proto bench clean
+.PHONY: build run web test test-deps lint proto bench clean
 
-build:
+build: web
 	$(DOTNET) build Inference.sln
 
+# npm ci only when the lock file is newer than the last install (npm ci writes node_modules/.package-lock.json).
+$(PLAYGROUND)/node_modules/.package-lock.json: $(PLAYGROUND)/package-lock.json
+	cd $(PLAYGROUND) && npm ci --no-audit --no-fund
+
+# Type-checks and bundles the playground and copies Swagger UI into $(PLAYGROUND)/dist; the server's build copies
+# that folder beside its binary as web/.
+web: $(PLAYGROUND)/node_modules/.package-lock.json
+	cd $(PLAYGROUND) && npm run build
+
 # Serves the embedded models: REST, gRPC-Web and health on 127.0.0.1:8080, gRPC (h2c) on 127.0.0.1:8081.
-# Override with e.g. `make run ARGS="--Inference:Http:Port=9090"`.
-run:
+# The playground is at http://127.0.0.1:8080/, the API reference at /docs. Override with e.g.
+# `make run ARGS="--Inference:Http:Port=9090"`.
+run: web
 	$(DOTNET) run --project src/Inference.Server -- $(ARGS)
 
 # chromium (browser test) and redis-server (shared rate limits) when missing, then npm ci in every npm folder (the SDK conformance tests and the
-# proto tools, the browser test).
-test-deps:
+# proto tools, the browser tests) and the playground build (the browser tests drive it; the test page uses its packages).
+test-deps: web
 	@missing=""; \
 	[ -x "$(CHROMIUM)" ] || missing="$$missing chromium"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
@@ -35,7 +47,7 @@ lint: test-deps
 test: test-deps lint
 	$(DOTNET) test Inference.sln
 
-# Lints the contract and regenerates the TypeScript client (tests/browser/gen) with buf from npm.
+# Lints the contract and regenerates the TypeScript client ($(PLAYGROUND)/gen) with buf from npm.
 # buf and protoc-gen-es come from tests/sdk-js's package.json; npx runs them from there, on the repository root.
 proto: lint
 	cd tests/sdk-js && npx buf generate ../.. --template ../../buf.gen.yaml --output ../..
@@ -51,4 +63,5 @@ bench:
 
 clean:
 	$(DOTNET) clean Inference.sln
-	@echo "tests/browser/gen is committed; make proto regenerates it"
+	rm -rf $(PLAYGROUND)/dist
+	@echo "$(PLAYGROUND)/gen is committed; make proto regenerates it"

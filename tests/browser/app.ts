@@ -1,11 +1,12 @@
-// The page: every call a browser app would make, over gRPC-Web with connect-web and the client in gen/. Each step
-// records its outcome in window.results (and the DOM) on its own, so one failing step does not hide the others.
+// The page: every call a browser app would make, over gRPC-Web with connect-web and the generated client (in the
+// playground's gen/, one copy for both pages). Each step records its outcome in window.results (and the DOM) on its
+// own, so one failing step does not hide the others.
 import { create, fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
-import { InferenceService } from "./gen/inference/v1/inference_service_pb";
-import { CompleteRequestSchema } from "./gen/inference/v1/completions_pb";
+import { InferenceService } from "../../src/Inference.Playground/gen/inference/v1/inference_service_pb";
+import { CompleteRequestSchema } from "../../src/Inference.Playground/gen/inference/v1/completions_pb";
 
 type Outcome = { ok: true; value: unknown } | { ok: false; code: string; message: string };
 

@@ -7,33 +7,22 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
-import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { chromium } from 'playwright-core';
+import { launch, screenshot as saveScreenshot } from './chromium.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const serverUrl = (process.env.INFERENCE_GRPC_WEB_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
 const pagePort = Number(process.env.BROWSER_PAGE_PORT ?? 0);
 const outputDir = process.env.BROWSER_TEST_OUTPUT ?? path.join(here, 'test-output');
-const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-// Without the background-networking flags Chromium reaches out at start-up, and this machine's closed network refuses
-// it; --disable-quic keeps every request on plain HTTP/1.1 TCP like the server's gRPC-Web port.
-const chromiumArgs = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
-];
+// The generated client and its runtime (@bufbuild/protobuf, connect) live in the playground, one copy for both pages.
+const playground = path.join(here, '..', '..', 'src', 'Inference.Playground');
 
 let staticServer;
-let context;
-let page;
-let userDataDir;
+let browser;
 let results = {};
-const pageLog = [];
 
 async function bundle() {
   const result = await build({
@@ -44,6 +33,7 @@ async function bundle() {
     platform: 'browser',
     write: false,
     logLevel: 'silent',
+    nodePaths: [path.join(playground, 'node_modules')],
   });
   return result.outputFiles[0].contents;
 }
@@ -69,12 +59,7 @@ async function serve(appJs) {
 }
 
 async function screenshot(name) {
-  if (!page) return;
-  await mkdir(outputDir, { recursive: true });
-  const file = path.join(outputDir, `${name}.png`);
-  await page.screenshot({ path: file, fullPage: true, timeout: 10_000 }).catch(() => {});
-  await writeFile(path.join(outputDir, `${name}.log`), pageLog.join('\n') + '\n\nresults: ' + JSON.stringify(results, null, 2));
-  console.error(`screenshot: ${file}`);
+  if (browser) await saveScreenshot(browser, outputDir, name, 'results: ' + JSON.stringify(results, null, 2));
 }
 
 // A failed assertion leaves a screenshot of the page behind, named after the test.
@@ -98,34 +83,23 @@ function ok(id) {
 
 describe('gRPC-Web from headless Chromium', () => {
   before(async () => {
-    assert.ok(existsSync(chromiumPath), `${chromiumPath} is missing: \`make test\` installs it (apt-get install chromium).`);
     staticServer = await serve(await bundle());
     const pageOrigin = `http://127.0.0.1:${staticServer.address().port}`;
-    userDataDir = await mkdtemp(path.join(tmpdir(), 'inference-chromium-'));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: chromiumPath,
-      headless: true,
-      args: chromiumArgs,
-      timeout: 60_000,
-    });
-    page = context.pages()[0] ?? await context.newPage();
-    page.on('console', (m) => pageLog.push(`console.${m.type()}: ${m.text()}`));
-    page.on('pageerror', (e) => pageLog.push(`pageerror: ${e.message}`));
-    page.on('requestfailed', (r) => pageLog.push(`requestfailed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
+    browser = await launch();
+    const { page } = browser;
     try {
       await page.goto(`${pageOrigin}/?server=${encodeURIComponent(serverUrl)}`, { timeout: 30_000 });
       await page.waitForFunction(() => window.done === true, null, { timeout: 120_000 });
       results = await page.evaluate(() => window.results);
     } catch (error) {
       await screenshot('page-did-not-finish');
-      throw new Error(`the page did not finish: ${error.message}\n${pageLog.join('\n')}`);
+      throw new Error(`the page did not finish: ${error.message}\n${browser.log.join('\n')}`);
     }
   });
 
   after(async () => {
-    await context?.close().catch(() => {});
+    await browser?.close();
     staticServer?.close();
-    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
   });
 
   check('ListModels lists tiny-chat and tiny-embed', () => {

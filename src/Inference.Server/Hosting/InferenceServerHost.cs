@@ -19,12 +19,13 @@ public static class InferenceServerHost
         configuration.Sources.Insert(0, new MemoryConfigurationSource { InitialData = DefaultLogLevels });
         builder.Services
             .AddInferenceHosting(configuration)      // Hosting/: Kestrel, HTTP/1.1 + h2c ports
-            .AddInferenceCors(configuration)         // Hosting/: which browser origins may call gRPC-Web
+            .AddInferenceCors(configuration)         // Hosting/: which browser origins may call gRPC-Web and REST
             .AddInferenceDeadlines(configuration)    // Deadlines/: REST request bound, shutdown grace period
             .AddInferenceMetrics()                   // Metrics/: OpenTelemetry metrics, Prometheus exporter
             .AddInferenceModels(configuration)       // Models/: the engine's registry and the embedded models
             .AddInferenceValidation(configuration)   // Validation/: FluentValidation rules per request
-            .AddInferenceService();                  // Services/: the one implementation, gRPC, transcoding, reflection, health
+            .AddInferenceService()                   // Services/: the one implementation, gRPC, transcoding, reflection, health
+            .AddInferenceWeb(configuration);         // Web/: the playground and API reference pages
         return builder;
     }
 
@@ -41,19 +42,23 @@ public static class InferenceServerHost
     };
 
     /// <summary>Builds the request pipeline. Order matters: errors outermost so they see every layer's failures;
-    /// authentication and rate limits (issues 4 and 5) go between the error layer and the SSE adapter, so they
-    /// apply to every face alike.</summary>
+    /// CORS right after routing, so preflights (which carry no credentials) are answered and every answer, server-sent
+    /// events included, gets its CORS headers; then the pages' static assets, which need no key; authentication and
+    /// rate limits (issues 4 and 5) go after those and before the SSE adapter, so they apply to every face alike.</summary>
     public static WebApplication Build(WebApplicationBuilder builder)
     {
         var app = builder.Build();
         app.UseOpenAiErrors();                       // Rest/: every /v1 error as an OpenAI error body
         app.UseRestRequestTimeout();                 // Deadlines/: cancels REST requests past their bound
-        app.UseServerSentEvents();                   // Rest/: "stream": true as server-sent events
         app.UseRouting();
-        app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
         app.UseCors();                               // Hosting/: answers preflights, per the endpoints' policy
+        app.UseInferenceWebAssets();                 // Web/: the pages' scripts and styles (never shadowing a route)
+        app.UseServerSentEvents();                   // Rest/: "stream": true as server-sent events
+        app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
         app.MapInferenceService();                   // Services/: gRPC, gRPC-Web, REST, reflection, health
         app.MapInferenceMetrics();                   // Metrics/: Prometheus /metrics on the HTTP port
+        app.MapInferenceOpenApi();                   // OpenApi/: /openapi.json, from the contract
+        app.MapInferenceWeb();                       // Web/: the playground at /, the API reference at /docs
         return app;
     }
 }

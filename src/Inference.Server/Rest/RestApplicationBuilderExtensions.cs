@@ -11,7 +11,8 @@ public static class RestApplicationBuilderExtensions
     public static IApplicationBuilder UseOpenAiErrors(this IApplicationBuilder app) =>
         app.UseMiddleware<OpenAiErrorMiddleware>();
 
-    /// <summary>Serves <c>"stream": true</c> on the completion routes as server-sent events. Put it before routing.</summary>
+    /// <summary>Serves <c>"stream": true</c> on the completion routes as server-sent events. Put it after routing and
+    /// CORS (so a cross-origin stream gets its CORS headers) and before the endpoints.</summary>
     public static IApplicationBuilder UseServerSentEvents(this IApplicationBuilder app) =>
         app.UseMiddleware<ServerSentEventsMiddleware>();
 }

@@ -14,7 +14,7 @@ namespace Inference.Server.Rest;
 /// <summary>
 /// The SSE adapter. <c>POST /v1/chat/completions</c> and <c>POST /v1/completions</c> serve both
 /// <c>"stream": false</c> (transcoding, unary RPC) and <c>"stream": true</c>, and two endpoints on one route are
-/// ambiguous, so this middleware runs before routing, reads <c>stream</c> from the buffered body and, when true,
+/// ambiguous, so this middleware runs before the endpoints, reads <c>stream</c> from the buffered body and, when true,
 /// serves server-sent events from the same streaming implementation the gRPC streaming RPCs use:
 /// <c>data: {chunk}\n\n</c> per chunk, then <c>data: [DONE]\n\n</c>. Otherwise the request goes on to
 /// transcoding, with null members removed (see <see cref="NullMembers"/>).
