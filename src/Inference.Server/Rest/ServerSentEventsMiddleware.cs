@@ -44,19 +44,14 @@ internal sealed class ServerSentEventsMiddleware(
     private async Task InvokeCompletionAsync(HttpContext context, bool isChat)
     {
         var request = context.Request;
-        request.EnableBuffering();
         var body = await ReadBodyAsync(request, context.RequestAborted).ConfigureAwait(false);
-        request.Body.Position = 0;
-        if (!WantsStream(body.Span))
+        if (!WantsStream(body.AsSpan()))
         {
-            // Not a streaming request (or not JSON at all: transcoding answers that with its 400).
-            if (NullMembers.Strip(body.Span) is { } stripped)
-            {
-                var replacement = new MemoryStream(stripped, writable: false);
-                context.Response.RegisterForDispose(replacement);
-                request.Body = replacement;
-                request.ContentLength = stripped.Length;
-            }
+            // Not a streaming request (or not JSON at all: transcoding answers that with its 400). Transcoding reads
+            // the body again, from the bytes already read (without null members when there were any).
+            var forward = NullMembers.Strip(body.AsSpan()) is { } stripped ? stripped : body;
+            request.Body = new MemoryStream(forward.Array!, forward.Offset, forward.Count, writable: false);
+            request.ContentLength = forward.Count;
 
             await next(context).ConfigureAwait(false);
             return;
@@ -66,7 +61,7 @@ internal sealed class ServerSentEventsMiddleware(
         IAsyncEnumerable<IMessage> chunks;
         try
         {
-            var json = System.Text.Encoding.UTF8.GetString(body.Span);
+            var json = System.Text.Encoding.UTF8.GetString(body.AsSpan());
             chunks = isChat
                 ? chat.StreamAsync(Parser.Parse<ChatCompleteRequest>(json), context.RequestAborted)
                 : text.StreamAsync(Parser.Parse<CompleteRequest>(json), context.RequestAborted);
@@ -164,11 +159,13 @@ internal sealed class ServerSentEventsMiddleware(
         context.Response.StatusCode = ErrorCodes.HttpStatusOf(error.Kind);
     }
 
-    private static async Task<ReadOnlyMemory<byte>> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    /// <summary>The whole body, once (Kestrel's request size limit bounds it). A body that declares its length is
+    /// read straight into an array of that size.</summary>
+    private static async Task<ArraySegment<byte>> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
     {
         using var buffer = new MemoryStream(request.ContentLength is > 0 and < int.MaxValue ? (int)request.ContentLength.Value : 1024);
         await request.Body.CopyToAsync(buffer, cancellationToken).ConfigureAwait(false);
-        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        return new ArraySegment<byte>(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
     /// <summary>Reads the top-level <c>stream</c> member without building a document.</summary>
