@@ -20,13 +20,15 @@ public static class InferenceServerHost
             .AddInferenceMetrics()                   // Metrics/: OpenTelemetry metrics, Prometheus exporter
             .AddInferenceModels(configuration)       // Models/: the engine's registry and the embedded models
             .AddInferenceValidation(configuration)   // Validation/: FluentValidation rules per request
+            .AddInferenceAuth(configuration)         // Auth/: API keys, per-key models, rate limits (Inference:Auth)
             .AddInferenceService();                  // Services/: the one implementation, gRPC, transcoding, reflection, health
         return builder;
     }
 
-    /// <summary>Builds the request pipeline. Order matters: errors outermost so they see every layer's failures;
-    /// authentication and rate limits (issues 4 and 5) go between the error layer and the SSE adapter, so they
-    /// apply to every face alike.</summary>
+    /// <summary>Builds the request pipeline. Order matters: errors outermost so they see every layer's failures.
+    /// Authentication is not a middleware: gRPC, gRPC-Web and transcoded REST reach the services through
+    /// <c>Auth/AccessInterceptor</c>, and the SSE adapter asks the same authenticator, so every face checks keys
+    /// alike while health, reflection, /metrics and CORS preflights stay open.</summary>
     public static WebApplication Build(WebApplicationBuilder builder)
     {
         var app = builder.Build();
