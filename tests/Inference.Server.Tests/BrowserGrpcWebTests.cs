@@ -61,6 +61,7 @@ public sealed class BrowserGrpcWebTests : ServerFixture
         start.Environment["BROWSER_PAGE_PORT"] = _pagePort.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["BROWSER_TEST_OUTPUT"] = output;
         start.Environment["CHROMIUM_PATH"] = chromium;
+        start.Environment["INFERENCE_API_KEY"] = ApiKey;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

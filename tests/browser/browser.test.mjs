@@ -4,6 +4,7 @@
 // BROWSER_PAGE_PORT: the loopback port the page is served from (default: any free one), so the server can allow it.
 // BROWSER_TEST_OUTPUT: where a failure's screenshot and page log go (default: ./test-output).
 // CHROMIUM_PATH: the browser (default /usr/bin/chromium, Debian's package, which `make test` installs).
+// INFERENCE_API_KEY: the key the page sends (as ?key=, then in the Authorization header of every call).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -20,6 +21,7 @@ const serverUrl = (process.env.INFERENCE_GRPC_WEB_URL ?? 'http://127.0.0.1:8080'
 const pagePort = Number(process.env.BROWSER_PAGE_PORT ?? 0);
 const outputDir = process.env.BROWSER_TEST_OUTPUT ?? path.join(here, 'test-output');
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const apiKey = process.env.INFERENCE_API_KEY ?? '';
 
 // Without the background-networking flags Chromium reaches out at start-up, and this machine's closed network refuses
 // it; --disable-quic keeps every request on plain HTTP/1.1 TCP like the server's gRPC-Web port.
@@ -113,7 +115,7 @@ describe('gRPC-Web from headless Chromium', () => {
     page.on('pageerror', (e) => pageLog.push(`pageerror: ${e.message}`));
     page.on('requestfailed', (r) => pageLog.push(`requestfailed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
     try {
-      await page.goto(`${pageOrigin}/?server=${encodeURIComponent(serverUrl)}`, { timeout: 30_000 });
+      await page.goto(`${pageOrigin}/?server=${encodeURIComponent(serverUrl)}&key=${encodeURIComponent(apiKey)}`, { timeout: 30_000 });
       await page.waitForFunction(() => window.done === true, null, { timeout: 120_000 });
       results = await page.evaluate(() => window.results);
     } catch (error) {
@@ -162,5 +164,12 @@ describe('gRPC-Web from headless Chromium', () => {
     assert.ok(outcome, 'notFound: no result');
     assert.equal(outcome.ok, false, 'the unknown model was accepted');
     assert.equal(outcome.code, 'NotFound', outcome.message);
+  });
+
+  check('a call without a key is Unauthenticated', () => {
+    const outcome = results.noKey;
+    assert.ok(outcome, 'noKey: no result');
+    assert.equal(outcome.ok, false, 'the call without a key was accepted');
+    assert.equal(outcome.code, 'Unauthenticated', outcome.message);
   });
 });

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Inference.Access.Limits;
 using Inference.Access.Tests.Infrastructure;
+using Inference.Tests.Shared;
 
 namespace Inference.Access.Tests.Limits;
 
