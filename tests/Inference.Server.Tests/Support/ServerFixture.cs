@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Grpc.Net.Client;
 using Grpc.Net.Client.Web;
 using Inference.Access.Keys;
@@ -130,10 +129,5 @@ public abstract class ServerFixture
         key is null ? inner : new ApiKeyHandler(key, inner);
 
     /// <summary>A loopback port free now; fixtures use it for servers of their own.</summary>
-    protected static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    protected static int FreePort() => Ports.Free();
 }
