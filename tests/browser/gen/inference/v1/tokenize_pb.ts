@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file inference/v1/tokenize.proto.
  */
 export const file_inference_v1_tokenize: GenFile = /*@__PURE__*/
-  fileDesc("ChtpbmZlcmVuY2UvdjEvdG9rZW5pemUucHJvdG8SDGluZmVyZW5jZS52MSKyAQoPVG9rZW5pemVSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJEg4KBnByb21wdBgCIAEoCRIrCghtZXNzYWdlcxgDIAMoCzIZLmluZmVyZW5jZS52MS5DaGF0TWVzc2FnZRI5ChVhZGRfZ2VuZXJhdGlvbl9wcm9tcHQYBCABKAhIAFIVYWRkX2dlbmVyYXRpb25fcHJvbXB0iAEBQhgKFl9hZGRfZ2VuZXJhdGlvbl9wcm9tcHQiVwoQVG9rZW5pemVSZXNwb25zZRIOCgZ0b2tlbnMYASADKAUSDQoFY291bnQYAiABKAUSJAoNbWF4X21vZGVsX2xlbhgDIAEoBVINbWF4X21vZGVsX2xlbiIyChFEZXRva2VuaXplUmVxdWVzdBINCgVtb2RlbBgBIAEoCRIOCgZ0b2tlbnMYAiADKAUiJAoSRGV0b2tlbml6ZVJlc3BvbnNlEg4KBnByb21wdBgBIAEoCUIZqgIWSW5mZXJlbmNlLkNvbnRyYWN0cy5WMWIGcHJvdG8z", [file_inference_v1_chat]);
+  fileDesc("ChtpbmZlcmVuY2UvdjEvdG9rZW5pemUucHJvdG8SDGluZmVyZW5jZS52MSKyAQoPVG9rZW5pemVSZXF1ZXN0Eg0KBW1vZGVsGAEgASgJEg4KBnByb21wdBgCIAEoCRIrCghtZXNzYWdlcxgDIAMoCzIZLmluZmVyZW5jZS52MS5DaGF0TWVzc2FnZRI5ChVhZGRfZ2VuZXJhdGlvbl9wcm9tcHQYBCABKAhIAFIVYWRkX2dlbmVyYXRpb25fcHJvbXB0iAEBQhgKFl9hZGRfZ2VuZXJhdGlvbl9wcm9tcHQiZwoQVG9rZW5pemVSZXNwb25zZRIOCgZ0b2tlbnMYASADKAUSDQoFY291bnQYAiABKAUSJAoNbWF4X21vZGVsX2xlbhgDIAEoBVINbWF4X21vZGVsX2xlbhIOCgZwcm9tcHQYBCABKAkiMgoRRGV0b2tlbml6ZVJlcXVlc3QSDQoFbW9kZWwYASABKAkSDgoGdG9rZW5zGAIgAygFIiQKEkRldG9rZW5pemVSZXNwb25zZRIOCgZwcm9tcHQYASABKAlCGaoCFkluZmVyZW5jZS5Db250cmFjdHMuVjFiBnByb3RvMw", [file_inference_v1_chat]);
 
 /**
  * Asks for the token ids of a prompt or of a rendered conversation (one of the two).
@@ -82,6 +82,13 @@ export type TokenizeResponse = Message<"inference.v1.TokenizeResponse"> & {
    * @generated from field: int32 max_model_len = 3 [json_name = "max_model_len"];
    */
   maxModelLen: number;
+
+  /**
+   * The text that was tokenized: the prompt as given, or the messages rendered through the chat template.
+   *
+   * @generated from field: string prompt = 4;
+   */
+  prompt: string;
 };
 
 /**
