@@ -114,7 +114,7 @@ internal sealed class CallerAccess
         var lease = await limits.AdmitAsync(key.Id, key.Limits, tokens, cancellationToken).ConfigureAwait(false);
         if (_response is { HasStarted: false } response)
         {
-            RateLimitHeaders.Apply(lease, (name, value) => response.Headers[name] = value);
+            RateLimitHeaders.Apply(lease, response.Headers, static (headers, name, value) => headers[name] = value);
         }
 
         if (!lease.IsAllowed)
