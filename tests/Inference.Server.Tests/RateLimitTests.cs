@@ -60,7 +60,7 @@ public sealed class RateLimitTests : ServerFixture
         Assert.That(first.Header("x-ratelimit-limit-requests"), Is.EqualTo("2"));
         Assert.That(first.Header("x-ratelimit-remaining-requests"), Is.EqualTo("1"));
         Assert.That(second.Header("x-ratelimit-remaining-requests"), Is.EqualTo("0"));
-        Assert.That(second.Header("x-ratelimit-reset-requests"), Does.Match(@"^\d+(\.\d+)?m?s$"), "OpenAI's duration format");
+        Assert.That(second.Header("x-ratelimit-reset-requests"), Does.Match(@"^(\d+m)?\d+(\.\d+)?m?s$"), "OpenAI's duration format");
         Assert.That(first.Header("x-ratelimit-limit-tokens"), Is.Null, "no token limit, no token headers");
 
         Assert.That(third.Status, Is.EqualTo("ResourceExhausted"), third.Detail);
