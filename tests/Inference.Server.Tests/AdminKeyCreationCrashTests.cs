@@ -1,9 +1,8 @@
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Inference.Access.Keys;
 using Inference.Server.Tests.Support;
-using Microsoft.Data.Sqlite;
+using Inference.Tests.Shared;
 
 namespace Inference.Server.Tests;
 
@@ -44,18 +43,11 @@ public sealed class AdminKeyCreationCrashTests
             }
 
             TestContext.Out.WriteLine($"{keys.Length} keys reported created before SIGKILL");
-            using (var connection = new SqliteConnection($"Data Source={database};Pooling=False"))
-            {
-                connection.Open();
-                using var command = connection.CreateCommand();
-                command.CommandText = "PRAGMA integrity_check;";
-                Assert.That(command.ExecuteScalar(), Is.EqualTo("ok"));
-            }
-
-            using var store = new ApiKeyStore(database);
-            var missing = keys.Where(k => !store.Authenticate(k).Succeeded).Select(k => k[..11]).ToList();
+            var (integrity, missing, stored) = KeyDatabaseAfterCrash.Inspect(database, keys);
+            Assert.That(integrity, Is.EqualTo("ok"));
             Assert.That(keys, Has.Length.GreaterThanOrEqualTo(ReportedBeforeKill));
             Assert.That(missing, Is.Empty, "keys reported created but missing after SIGKILL");
+            Assert.That(stored, Is.GreaterThanOrEqualTo(keys.Length), "at least every reported key is stored");
         }
         finally
         {

@@ -76,15 +76,6 @@ internal sealed class RedisServer : IDisposable
         }
     }
 
-    /// <summary>Pins the running server to one CPU core (a benchmark keeps it off the load generator's core).</summary>
-    public void PinTo(int core)
-    {
-        if (_process is { HasExited: false } process && OperatingSystem.IsLinux())
-        {
-            process.ProcessorAffinity = 1 << core;
-        }
-    }
-
     public async Task StopAsync()
     {
         if (_process is { HasExited: false } process)
