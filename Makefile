@@ -23,6 +23,7 @@ web: $(PLAYGROUND)/node_modules/.package-lock.json
 	cd $(PLAYGROUND) && npm run build
 
 # Serves the embedded models: REST, gRPC-Web and health on 127.0.0.1:8080, gRPC (h2c) on 127.0.0.1:8081.
+# Every call needs an API key: the key in INFERENCE_API_KEY when set, otherwise a development key printed at start.
 # The playground is at http://127.0.0.1:8080/, the API reference at /docs. Override with e.g.
 # `make run ARGS="--Inference:Http:Port=9090"`.
 run: web
@@ -52,11 +53,17 @@ test: test-deps lint
 proto: lint
 	cd tests/sdk-js && npx buf generate ../.. --template ../../buf.gen.yaml --output ../..
 
-# Every benchmark suite in one go (engine vs transformers.js, service overhead, ...); writes
-# tests/Inference.Benchmarks/RESULTS.md. Installs wrk (the HTTP load generator) when missing; transformers.js from npm.
+# Every benchmark suite in one go (engine vs transformers.js, service overhead, rate limits, ...); writes
+# tests/Inference.Benchmarks/RESULTS.md. Installs wrk (the HTTP load generator) and redis-server (the shared rate
+# limits) when missing; transformers.js from npm.
 bench:
-	@command -v wrk >/dev/null || { echo "Installing wrk for the overhead suite"; \
-		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y wrk || exit 1; }
+	@missing=""; \
+	command -v wrk >/dev/null || missing="$$missing wrk"; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing$$missing for the overhead and limits suites"; \
+		$(SUDO) apt-get update && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y $$missing || exit 1; \
+	fi
 	cd tests/Inference.Benchmarks/transformers-js && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 	$(DOTNET) build -c Release tests/Inference.Benchmarks
 	$(DOTNET) run -c Release --no-build --project tests/Inference.Benchmarks --

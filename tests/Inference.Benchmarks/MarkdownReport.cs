@@ -21,16 +21,45 @@ internal sealed class MarkdownReport
         _text.AppendLine();
     }
 
+    /// <summary>Writes this run's sections into RESULTS.md, replacing the sections of the same title and keeping the
+    /// others, so running one suite does not erase the figures of the rest.</summary>
     public void Write()
     {
         string path = Path.Combine(ProjectFolder(), "RESULTS.md");
+        var sections = File.Exists(path) ? Sections(File.ReadAllText(path)) : [];
+        foreach (var (title, text) in Sections(_text.ToString()))
+        {
+            int at = sections.FindIndex(s => s.Title == title);
+            if (at >= 0)
+            {
+                sections[at] = (title, $"{text.TrimEnd()}\n\n_Section written {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC._\n\n");
+            }
+            else
+            {
+                sections.Add((title, $"{text.TrimEnd()}\n\n_Section written {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC._\n\n"));
+            }
+        }
+
         string header =
             "# Benchmark results\n\n" +
-            $"Written by `make bench` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, " +
-            $"{System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}. " +
-            "Every ratio compares two measurements taken in the same run, alternating A and B, medians.\n\n";
-        File.WriteAllText(path, header + _text);
+            $"Last written by `make bench` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, " +
+            $"{System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}; a suite run on its own " +
+            "replaces only its own section. Every ratio compares two measurements taken in the same run, alternating A and B, medians.\n\n";
+        File.WriteAllText(path, header + string.Concat(sections.Select(s => s.Text)));
         Console.WriteLine($"Results written to {path}");
+    }
+
+    /// <summary>The <c>## title</c> sections of a report, each with its text (heading included), in order.</summary>
+    private static List<(string Title, string Text)> Sections(string markdown)
+    {
+        var sections = new List<(string Title, string Text)>();
+        foreach (string part in ("\n" + markdown).Split("\n## ").Skip(1))
+        {
+            string title = part[..part.IndexOf('\n', StringComparison.Ordinal)].Trim();
+            sections.Add((title, "## " + part.TrimEnd() + "\n\n"));
+        }
+
+        return sections;
     }
 
     /// <summary>The project folder, found from the binary's location (bin/Release/net10.0/ below it).</summary>

@@ -9,7 +9,7 @@ if (args.Length > 0 && args[0] == BaselineServer.Command)
 }
 
 // make bench runs every suite (no arguments); a name runs one. Results go to stdout and to RESULTS.md beside this project.
-string[] known = ["engine", "serving", "overhead", "micro"];
+string[] known = ["engine", "serving", "overhead", "limits", "micro"];
 string[] suites = args.Length > 0 ? args : known;
 var report = new MarkdownReport();
 foreach (string suite in suites)
@@ -25,6 +25,9 @@ foreach (string suite in suites)
             break;
         case "overhead":
             await OverheadBenchmark.RunAsync(report);
+            break;
+        case "limits":
+            await LimitsBenchmark.RunAsync(report);
             break;
         case "micro":
             MicroBenchmarks.Run(report);

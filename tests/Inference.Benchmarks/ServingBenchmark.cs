@@ -40,6 +40,7 @@ internal static class ServingBenchmark
             "--Inference:Models:0:Path=models/tiny-chat",
             "--Inference:Models:0:Kind=chat",
             $"--Inference:Models:0:IntraOpThreads={Threads}",
+            BenchmarkKey.ServerArgument,
         ]);
         builder.Logging.ClearProviders();
         await using var app = InferenceServerHost.Build(builder);
@@ -47,7 +48,7 @@ internal static class ServingBenchmark
         try
         {
             app.Services.GetRequiredService<IModelRegistry>().TryGetChatModel("tiny-chat", out var model);
-            using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
+            using var channel = GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}", new GrpcChannelOptions { HttpHandler = BenchmarkKey.Sending(new SocketsHttpHandler()) });
             var client = new InferenceService.InferenceServiceClient(channel);
             await RunSuiteAsync(report, model!, client);
         }

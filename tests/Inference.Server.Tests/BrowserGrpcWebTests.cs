@@ -23,5 +23,6 @@ public sealed class BrowserGrpcWebTests : ServerFixture
         {
             ["INFERENCE_GRPC_WEB_URL"] = HttpAddress.ToString().TrimEnd('/'),
             ["BROWSER_PAGE_PORT"] = _pagePort.ToString(CultureInfo.InvariantCulture),
+            ["INFERENCE_API_KEY"] = ApiKey,
         });
 }

@@ -36,15 +36,11 @@ public sealed class ConcurrentStreamsTests : ServerFixture
     [OneTimeSetUp]
     public void CreateClients()
     {
-        _channel = GrpcChannel.ForAddress(GrpcAddress);
+        _channel = CreateGrpcChannel();
         _client = new InferenceService.InferenceServiceClient(_channel);
         // SocketsHttpHandler drains an unfinished response (up to 1 MiB, 2 s) to reuse the connection, so the server
         // would see a polite reader, not a disconnect; a client that goes away closes the socket, and so must ours.
-        _http = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 })
-        {
-            BaseAddress = HttpAddress,
-            Timeout = TimeoutExtensions.Default,
-        };
+        _http = CreateHttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 });
         _scheduler = SchedulerProbe.Of(Services);
     }
 

@@ -14,7 +14,7 @@ public sealed class GracefulShutdownTests : ServerFixture
     [Test]
     public async Task RunningStream_FinishesWithinTheGracePeriod_WhileTheServerStops()
     {
-        using var channel = GrpcChannel.ForAddress(GrpcAddress);
+        using var channel = CreateGrpcChannel();
         var client = new InferenceService.InferenceServiceClient(channel);
         using var call = client.StreamComplete(Completions.Greedy(Completions.Prompt(4), 480), deadline: DateTime.UtcNow.Add(TimeoutExtensions.Default));
         Assert.That(await call.ResponseStream.MoveNext().DefaultTimeout(), Is.True, "the stream started");
@@ -31,7 +31,7 @@ public sealed class GracefulShutdownTests : ServerFixture
 
         await stopping.DefaultTimeout();
         Assert.That(finish, Is.EqualTo("length"), "the stream ran to its end during shutdown");
-        using var http = new HttpClient { BaseAddress = HttpAddress, Timeout = TimeoutExtensions.Default };
+        using var http = CreateHttpClient();
         await Assert.ThrowsAsync<HttpRequestException>(() => http.GetAsync("/health").DefaultTimeout(), "a stopped server accepts nothing");
     }
 }

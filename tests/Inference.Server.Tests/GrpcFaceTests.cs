@@ -30,13 +30,7 @@ public sealed class GrpcFaceTests(GrpcFace face) : ServerFixture
     [OneTimeSetUp]
     public void CreateClient()
     {
-        _channel = face == GrpcFace.Http2
-            ? GrpcChannel.ForAddress(GrpcAddress)
-            : GrpcChannel.ForAddress(HttpAddress, new GrpcChannelOptions
-            {
-                HttpHandler = new GrpcWebHandler(GrpcWebMode.GrpcWeb, new HttpClientHandler()),
-                HttpVersion = System.Net.HttpVersion.Version11,
-            });
+        _channel = face == GrpcFace.Http2 ? CreateGrpcChannel() : CreateGrpcWebChannel();
         _client = new InferenceService.InferenceServiceClient(_channel);
     }
 

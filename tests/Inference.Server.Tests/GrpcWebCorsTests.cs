@@ -21,7 +21,10 @@ public sealed class GrpcWebCorsTests : ServerFixture
         using var response = await CorsRequests.Preflight(HttpAddress, ListModels, Allowed);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NoContent));
         Assert.That(response.Headers.GetValues("Access-Control-Allow-Origin"), Is.EqualTo(new[] { Allowed }));
-        Assert.That(string.Join(",", response.Headers.GetValues("Access-Control-Allow-Headers")), Does.Contain("x-grpc-web"));
+        var allowed = string.Join(",", response.Headers.GetValues("Access-Control-Allow-Headers"));
+        Assert.That(allowed, Does.Contain("x-grpc-web"));
+        // A page sends its API key in one of these; a preflight that refused them would block every call.
+        Assert.That(allowed, Does.Contain("authorization").IgnoreCase.And.Contain("x-api-key").IgnoreCase);
     }
 
     [Test]
@@ -43,9 +46,12 @@ public sealed class GrpcWebCorsTests : ServerFixture
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/grpc-web+proto");
         request.Headers.Add("Origin", Allowed);
         request.Headers.Add("X-Grpc-Web", "1");
+        request.Headers.Add("X-API-Key", ApiKey);
         using var response = await http.SendAsync(request).DefaultTimeout();
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var body = await response.Content.ReadAsByteArrayAsync().DefaultTimeout();
+        Assert.That(System.Text.Encoding.ASCII.GetString(body), Does.Contain("grpc-status: 0"), "the call itself succeeded");
         Assert.That(response.Headers.GetValues("Access-Control-Allow-Origin"), Is.EqualTo(new[] { Allowed }));
         var exposed = string.Join(",", response.Headers.GetValues("Access-Control-Expose-Headers"));
         foreach (var header in new[] { "Grpc-Status", "Grpc-Message", "Grpc-Encoding", "Grpc-Accept-Encoding", "Grpc-Status-Details-Bin" })
@@ -84,7 +90,7 @@ internal static class CorsRequests
         using var request = new HttpRequestMessage(HttpMethod.Options, new Uri(server, path));
         request.Headers.Add("Origin", origin);
         request.Headers.Add("Access-Control-Request-Method", "POST");
-        request.Headers.Add("Access-Control-Request-Headers", "content-type,x-grpc-web,x-user-agent");
+        request.Headers.Add("Access-Control-Request-Headers", "authorization,content-type,x-api-key,x-grpc-web,x-user-agent");
         return await http.SendAsync(request).DefaultTimeout();
     }
 }

@@ -36,6 +36,7 @@ public sealed class JsSdkTests : ServerFixture
         };
         start.Environment["INFERENCE_BASE_URL"] = new Uri(HttpAddress, "/v1").ToString();
         start.Environment["INFERENCE_GRPC_URL"] = GrpcAddress.ToString().TrimEnd('/');
+        start.Environment["INFERENCE_API_KEY"] = ApiKey;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();

@@ -16,9 +16,9 @@ public sealed class MetricsTests : ServerFixture
     [OneTimeSetUp]
     public void CreateClients()
     {
-        _channel = GrpcChannel.ForAddress(GrpcAddress);
+        _channel = CreateGrpcChannel();
         _client = new InferenceService.InferenceServiceClient(_channel);
-        _http = new HttpClient { BaseAddress = HttpAddress, Timeout = TimeoutExtensions.Default };
+        _http = CreateHttpClient();
     }
 
     [OneTimeTearDown]

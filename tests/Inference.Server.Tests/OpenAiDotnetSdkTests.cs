@@ -14,7 +14,7 @@ public sealed class OpenAiDotnetSdkTests : ServerFixture
 {
     private OpenAIClientOptions Options => new() { Endpoint = new Uri(HttpAddress, "/v1") };
 
-    private static ApiKeyCredential Key => new("not-checked-yet");
+    private ApiKeyCredential Key => new(ApiKey);
 
     private ChatClient Chat(string model = "tiny-chat") => new(model, Key, Options);
 

@@ -37,9 +37,9 @@ public sealed class OverloadTests : ServerFixture
     [OneTimeSetUp]
     public async Task CreateClientsAndWarmUp()
     {
-        _channel = GrpcChannel.ForAddress(GrpcAddress);
+        _channel = CreateGrpcChannel();
         _client = new InferenceService.InferenceServiceClient(_channel);
-        _http = new HttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 }) { BaseAddress = HttpAddress, Timeout = TimeoutExtensions.Default };
+        _http = CreateHttpClient(new SocketsHttpHandler { MaxResponseDrainSize = 0 });
         _scheduler = SchedulerProbe.Of(Services);
 
         // The 100 ms bound is about the server's refusal, not about opening connections or compiling the error

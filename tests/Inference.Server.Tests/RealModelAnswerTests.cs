@@ -20,7 +20,7 @@ public sealed class RealModelAnswerTests : ServerFixture
     [Test]
     public async Task OpenAiSdk_Chat_AnswersArithmeticLikeTheReference()
     {
-        var chat = new ChatClient("tiny-chat", new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = new Uri(HttpAddress, "/v1") });
+        var chat = new ChatClient("tiny-chat", new ApiKeyCredential(ApiKey), new OpenAIClientOptions { Endpoint = new Uri(HttpAddress, "/v1") });
         ChatCompletion completion = await chat.CompleteChatAsync(
             [new UserChatMessage("What is 23 + 19?")], new ChatCompletionOptions { Temperature = 0 }).DefaultTimeout();
 
@@ -35,8 +35,8 @@ public sealed class RealModelAnswerTests : ServerFixture
     public async Task Grpc_AndGrpcWeb_Chat_AnswerCapitalsLikeTheReference(bool grpcWeb)
     {
         using var channel = grpcWeb
-            ? GrpcChannel.ForAddress(HttpAddress, new GrpcChannelOptions { HttpHandler = new GrpcWebHandler(GrpcWebMode.GrpcWeb, new HttpClientHandler()), HttpVersion = System.Net.HttpVersion.Version11 })
-            : GrpcChannel.ForAddress(GrpcAddress);
+            ? CreateGrpcWebChannel()
+            : CreateGrpcChannel();
         var client = new InferenceService.InferenceServiceClient(channel);
         var request = new ChatCompleteRequest
         {
@@ -54,7 +54,7 @@ public sealed class RealModelAnswerTests : ServerFixture
     [Test]
     public async Task OpenAiSdk_Embeddings_PlaceParaphrasesCloserThanUnrelatedTexts()
     {
-        var embeddings = new EmbeddingClient("tiny-embed", new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = new Uri(HttpAddress, "/v1") });
+        var embeddings = new EmbeddingClient("tiny-embed", new ApiKeyCredential(ApiKey), new OpenAIClientOptions { Endpoint = new Uri(HttpAddress, "/v1") });
         OpenAIEmbeddingCollection vectors = await embeddings.GenerateEmbeddingsAsync(
             ["What is the capital of France?", "Name France's capital city.", "What is 23 + 19?"]).DefaultTimeout();
 

@@ -25,8 +25,8 @@ public sealed class RestTimeoutTests : ServerFixture
     [OneTimeSetUp]
     public void CreateClients()
     {
-        _http = new HttpClient { BaseAddress = HttpAddress, Timeout = TimeoutExtensions.Default };
-        _channel = GrpcChannel.ForAddress(GrpcAddress);
+        _http = CreateHttpClient();
+        _channel = CreateGrpcChannel();
         _scheduler = SchedulerProbe.Of(Services);
     }
 

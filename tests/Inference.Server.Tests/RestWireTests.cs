@@ -11,7 +11,7 @@ public sealed class RestWireTests : ServerFixture
     private HttpClient _http = null!;
 
     [OneTimeSetUp]
-    public void CreateClient() => _http = new HttpClient { BaseAddress = HttpAddress, Timeout = TimeoutExtensions.Default };
+    public void CreateClient() => _http = CreateHttpClient();
 
     [OneTimeTearDown]
     public void DisposeClient() => _http.Dispose();

@@ -16,7 +16,7 @@ public sealed class ShutdownGraceExpiryTests : ServerFixture
     public async Task StreamOutlivingTheGracePeriod_IsCancelled_AndLeavesTheScheduler()
     {
         DecodeScheduler scheduler = SchedulerProbe.Of(Services);
-        using var channel = GrpcChannel.ForAddress(GrpcAddress);
+        using var channel = CreateGrpcChannel();
         var client = new InferenceService.InferenceServiceClient(channel);
         using var call = client.StreamComplete(Completions.Greedy(Completions.Prompt(6), 480), deadline: DateTime.UtcNow.Add(TimeoutExtensions.Default));
         Assert.That(await call.ResponseStream.MoveNext().DefaultTimeout(), Is.True, "the stream started");

@@ -26,7 +26,7 @@ public sealed class StreamingParityTests : ServerFixture
     [Test]
     public async Task GreedyChat_StreamedTextEqualsUnaryText_OnEveryFace()
     {
-        using var http = new HttpClient { BaseAddress = HttpAddress, Timeout = TimeoutExtensions.Default };
+        using var http = CreateHttpClient();
         var body = $$"""{"model":"tiny-chat","messages":[{"role":"user","content":"{{Question}}"}],"temperature":0,"max_tokens":24}""";
 
         var restUnary = await RestUnaryText(http, "/v1/chat/completions", body, c => c.GetProperty("message").GetProperty("content").GetString()!);
@@ -56,7 +56,7 @@ public sealed class StreamingParityTests : ServerFixture
     [Test]
     public async Task GreedyCompletion_StreamedTextEqualsUnaryText_OnEveryFace()
     {
-        using var http = new HttpClient { BaseAddress = HttpAddress, Timeout = TimeoutExtensions.Default };
+        using var http = CreateHttpClient();
         const string body = """{"model":"tiny-chat","prompt":"The sea is","temperature":0,"max_tokens":16}""";
         var restUnary = await RestUnaryText(http, "/v1/completions", body, c => c.GetProperty("text").GetString()!);
         var restStream = await RestStreamText(http, "/v1/completions", body, c => c.GetProperty("text").GetString()!);
@@ -79,12 +79,8 @@ public sealed class StreamingParityTests : ServerFixture
 
     private IEnumerable<(string Name, GrpcChannel Channel)> Channels()
     {
-        yield return ("gRPC", GrpcChannel.ForAddress(GrpcAddress));
-        yield return ("gRPC-Web", GrpcChannel.ForAddress(HttpAddress, new GrpcChannelOptions
-        {
-            HttpHandler = new GrpcWebHandler(GrpcWebMode.GrpcWeb, new HttpClientHandler()),
-                HttpVersion = System.Net.HttpVersion.Version11,
-        }));
+        yield return ("gRPC", CreateGrpcChannel());
+        yield return ("gRPC-Web", CreateGrpcWebChannel());
     }
 
     private static CallOptions Deadline() => new(deadline: DateTime.UtcNow.Add(TimeoutExtensions.Default));

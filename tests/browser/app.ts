@@ -3,7 +3,7 @@
 // own, so one failing step does not hide the others.
 import { create, fromJson, toJson, type JsonValue } from "@bufbuild/protobuf";
 import { ValueSchema } from "@bufbuild/protobuf/wkt";
-import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { Code, ConnectError, createClient, type Interceptor } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
 import { InferenceService } from "../../src/Inference.Playground/gen/inference/v1/inference_service_pb";
 import { CompleteRequestSchema } from "../../src/Inference.Playground/gen/inference/v1/completions_pb";
@@ -20,8 +20,18 @@ declare global {
 window.results = {};
 window.done = false;
 
-const server = new URLSearchParams(location.search).get("server");
-const client = createClient(InferenceService, createGrpcWebTransport({ baseUrl: server ?? location.origin }));
+const params = new URLSearchParams(location.search);
+const server = params.get("server") ?? location.origin;
+const key = params.get("key");
+// Every call carries the API key, as a browser app would send its user's key.
+const withKey: Interceptor = (next) => async (request) => {
+  if (key) {
+    request.header.set("Authorization", `Bearer ${key}`);
+  }
+  return next(request);
+};
+const client = createClient(InferenceService, createGrpcWebTransport({ baseUrl: server, interceptors: [withKey] }));
+const keyless = createClient(InferenceService, createGrpcWebTransport({ baseUrl: server }));
 const text = (value: string): JsonValue => value;
 
 function show(id: string, content: string): void {
@@ -96,6 +106,8 @@ async function main(): Promise<void> {
   await step("notFound", async () =>
     client.complete({ model: "no-such-model", prompt: fromJson(ValueSchema, text("Hello")), maxTokens: 1 }),
   );
+
+  await step("noKey", async () => (await keyless.listModels({})).data.map((m) => m.id));
 }
 
 main().finally(() => {

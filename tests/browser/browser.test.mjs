@@ -4,6 +4,7 @@
 // BROWSER_PAGE_PORT: the loopback port the page is served from (default: any free one), so the server can allow it.
 // BROWSER_TEST_OUTPUT: where a failure's screenshot and page log go (default: ./test-output).
 // CHROMIUM_PATH: the browser (default /usr/bin/chromium, Debian's package, which `make test` installs).
+// INFERENCE_API_KEY: the key the page sends (as ?key=, then in the Authorization header of every call).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -19,6 +20,7 @@ const pagePort = Number(process.env.BROWSER_PAGE_PORT ?? 0);
 const outputDir = process.env.BROWSER_TEST_OUTPUT ?? path.join(here, 'test-output');
 // The generated client and its runtime (@bufbuild/protobuf, connect) live in the playground, one copy for both pages.
 const playground = path.join(here, '..', '..', 'src', 'Inference.Playground');
+const apiKey = process.env.INFERENCE_API_KEY ?? '';
 
 let staticServer;
 let browser;
@@ -88,7 +90,7 @@ describe('gRPC-Web from headless Chromium', () => {
     browser = await launch();
     const { page } = browser;
     try {
-      await page.goto(`${pageOrigin}/?server=${encodeURIComponent(serverUrl)}`, { timeout: 30_000 });
+      await page.goto(`${pageOrigin}/?server=${encodeURIComponent(serverUrl)}&key=${encodeURIComponent(apiKey)}`, { timeout: 30_000 });
       await page.waitForFunction(() => window.done === true, null, { timeout: 120_000 });
       results = await page.evaluate(() => window.results);
     } catch (error) {
@@ -136,5 +138,12 @@ describe('gRPC-Web from headless Chromium', () => {
     assert.ok(outcome, 'notFound: no result');
     assert.equal(outcome.ok, false, 'the unknown model was accepted');
     assert.equal(outcome.code, 'NotFound', outcome.message);
+  });
+
+  check('a call without a key is Unauthenticated', () => {
+    const outcome = results.noKey;
+    assert.ok(outcome, 'noKey: no result');
+    assert.equal(outcome.ok, false, 'the call without a key was accepted');
+    assert.equal(outcome.code, 'Unauthenticated', outcome.message);
   });
 });

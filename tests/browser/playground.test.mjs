@@ -13,6 +13,18 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const server = (process.env.INFERENCE_URL ?? 'http://127.0.0.1:8080').replace(/\/$/, '');
 const outputDir = process.env.BROWSER_TEST_OUTPUT ?? path.join(here, 'test-output');
 const origin = new URL(server).origin;
+// The key the server accepts (the test fixture's); the page needs it for every gRPC-Web call.
+const apiKey = process.env.INFERENCE_API_KEY ?? '';
+
+/** Types a key into the playground's settings and waits for the model list it reloads with it. */
+async function useKey(page, key) {
+  await page.fill('#api-key', key);
+  const [listModels] = await Promise.all([
+    page.waitForRequest((r) => r.url().endsWith('/ListModels'), { timeout: 30_000 }),
+    page.dispatchEvent('#api-key', 'change'),
+  ]);
+  return listModels;
+}
 
 /** Every request the page made to somewhere other than the server (data: and blob: URLs stay in the page). */
 function foreignRequests(requests) {
@@ -33,6 +45,7 @@ describe('the chat playground at /', () => {
     const { page } = browser;
     try {
       await page.goto(`${server}/`, { timeout: 30_000 });
+      await useKey(page, apiKey);
       await page.waitForSelector('#model option[value="tiny-chat"]', { state: 'attached', timeout: 30_000 });
       await page.selectOption('#model', 'tiny-chat');
       assert.equal(await page.inputValue('#temperature'), '0', 'the playground should default to greedy decoding');
@@ -58,7 +71,7 @@ describe('the chat playground at /', () => {
       const stream = browser.requests.find((r) => r.url().endsWith('/inference.v1.InferenceService/StreamChatComplete'));
       assert.ok(stream, 'no StreamChatComplete call was made');
       assert.match(stream.headers()['content-type'] ?? '', /^application\/grpc-web/);
-      assert.equal(stream.headers()['authorization'], undefined, 'no API key was typed, none must be sent');
+      assert.equal(stream.headers()['authorization'], `Bearer ${apiKey}`, 'the typed key must go with the call');
       assert.deepEqual(foreignRequests(browser.requests), []);
       assert.deepEqual(refusals(browser.log), []);
     } finally {
@@ -66,28 +79,29 @@ describe('the chat playground at /', () => {
     }
   });
 
-  test('sends the API key as a bearer token on every call and keeps it in the browser', async () => {
+  test('a wrong key is refused with a hint; the right one is sent as a bearer token on every call and kept', async () => {
     const { page } = browser;
+    await page.evaluate(() => localStorage.clear());
     await page.goto(`${server}/`, { timeout: 30_000 });
-    await page.waitForSelector('#model option[value="tiny-chat"]', { state: 'attached', timeout: 30_000 });
-    await page.fill('#api-key', 'playground-test-key');
-    // A changed key reloads the models with it.
-    const [listModels] = await Promise.all([
-      page.waitForRequest((r) => r.url().endsWith('/ListModels'), { timeout: 30_000 }),
-      page.dispatchEvent('#api-key', 'change'),
-    ]);
-    assert.equal(listModels.headers()['authorization'], 'Bearer playground-test-key');
+    const refused = await useKey(page, 'sk-not-a-key-this-server-knows');
+    assert.equal(refused.headers()['authorization'], 'Bearer sk-not-a-key-this-server-knows');
+    await page.waitForSelector('#error:not([hidden])', { timeout: 30_000 });
+    assert.match(await page.textContent('#error'), /Unauthenticated.*API key/s);
 
+    const listModels = await useKey(page, apiKey);
+    assert.equal(listModels.headers()['authorization'], `Bearer ${apiKey}`);
+    await page.waitForSelector('#model option[value="tiny-chat"]', { state: 'attached', timeout: 30_000 });
+    await page.selectOption('#model', 'tiny-chat');
     await page.fill('#message', 'What is the capital of France?');
     const [chat] = await Promise.all([
       page.waitForRequest((r) => r.url().endsWith('/StreamChatComplete'), { timeout: 30_000 }),
       page.click('#send'),
     ]);
-    assert.equal(chat.headers()['authorization'], 'Bearer playground-test-key');
+    assert.equal(chat.headers()['authorization'], `Bearer ${apiKey}`);
     await page.waitForSelector('.turn.assistant:last-child[data-state="done"]', { timeout: 60_000 });
 
     await page.reload();
-    assert.equal(await page.inputValue('#api-key'), 'playground-test-key', 'the key was not kept');
+    assert.equal(await page.inputValue('#api-key'), apiKey, 'the key was not kept');
     await page.evaluate(() => localStorage.clear());
   });
 });

@@ -1,17 +1,19 @@
 // The official openai npm SDK against a running Inference server, plus `buf curl` through gRPC reflection.
 // INFERENCE_BASE_URL: the REST base URL including /v1 (default http://127.0.0.1:8080/v1).
 // INFERENCE_GRPC_URL: the gRPC (h2c) base URL (default http://127.0.0.1:8081).
+// INFERENCE_API_KEY: the API key (the key `make run` prints, or one from `inference keys create`).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { fileURLToPath } from 'node:url';
 import path from 'node:path';
-import OpenAI, { NotFoundError, BadRequestError } from 'openai';
+import OpenAI, { AuthenticationError, NotFoundError, BadRequestError } from 'openai';
 
 const baseURL = process.env.INFERENCE_BASE_URL ?? 'http://127.0.0.1:8080/v1';
 const grpcURL = process.env.INFERENCE_GRPC_URL ?? 'http://127.0.0.1:8081';
-const client = new OpenAI({ baseURL, apiKey: 'not-checked-yet', maxRetries: 0, timeout: 30_000 });
+const apiKey = process.env.INFERENCE_API_KEY ?? '';
+const client = new OpenAI({ baseURL, apiKey, maxRetries: 0, timeout: 30_000 });
 const here = path.dirname(fileURLToPath(import.meta.url));
 const greedy = { temperature: 0, max_tokens: 12 };
 const messages = [{ role: 'user', content: 'Say something about the sea.' }];
@@ -100,8 +102,22 @@ test('buf curl lists models over gRPC through reflection', async () => {
   const buf = path.join(here, 'node_modules', '.bin', 'buf');
   const { stdout } = await promisify(execFile)(buf, [
     'curl', '--protocol', 'grpc', '--http2-prior-knowledge', '--data', '{}',
+    '-H', `Authorization: Bearer ${apiKey}`,
     `${grpcURL}/inference.v1.InferenceService/ListModels`,
   ], { timeout: 30_000 });
   const ids = JSON.parse(stdout).data.map((m) => m.id);
   assert.ok(ids.includes('tiny-chat'), stdout);
+});
+
+test('a wrong key is AuthenticationError with invalid_api_key', async () => {
+  const stranger = new OpenAI({ baseURL, apiKey: 'sk-not-a-key-of-this-server', maxRetries: 0, timeout: 30_000 });
+  await assert.rejects(stranger.models.list(), (e) => e instanceof AuthenticationError && e.code === 'invalid_api_key');
+});
+
+test('buf curl without a key is refused as unauthenticated', async () => {
+  const buf = path.join(here, 'node_modules', '.bin', 'buf');
+  await assert.rejects(promisify(execFile)(buf, [
+    'curl', '--protocol', 'grpc', '--http2-prior-knowledge', '--data', '{}',
+    `${grpcURL}/inference.v1.InferenceService/ListModels`,
+  ], { timeout: 30_000 }), (e) => /unauthenticated/i.test(`${e.stdout}${e.stderr}`));
 });

@@ -30,20 +30,30 @@ public static class RateLimitHeaders
     /// <example><c>RateLimitHeaders.Apply(lease, (name, value) =&gt; response.Headers[name] = value);</c></example>
     public static void Apply(RateLimitLease lease, Action<string, string> setHeader)
     {
+        ArgumentNullException.ThrowIfNull(setHeader);
+        Apply(lease, setHeader, static (set, name, value) => set(name, value));
+    }
+
+    /// <summary>
+    /// The same, passing <paramref name="state"/> (the response's header collection, say) to a static
+    /// <paramref name="setHeader"/>, so the per-request path allocates no closure.
+    /// </summary>
+    public static void Apply<TState>(RateLimitLease lease, TState state, Action<TState, string, string> setHeader)
+    {
         ArgumentNullException.ThrowIfNull(lease);
         ArgumentNullException.ThrowIfNull(setHeader);
         if (lease.Requests.HasValue)
         {
-            setHeader(LimitRequests, lease.Requests.Limit.ToString(CultureInfo.InvariantCulture));
-            setHeader(RemainingRequests, lease.Requests.Remaining.ToString(CultureInfo.InvariantCulture));
-            setHeader(ResetRequests, FormatDuration(lease.Requests.Reset));
+            setHeader(state, LimitRequests, lease.Requests.Limit.ToString(CultureInfo.InvariantCulture));
+            setHeader(state, RemainingRequests, lease.Requests.Remaining.ToString(CultureInfo.InvariantCulture));
+            setHeader(state, ResetRequests, FormatDuration(lease.Requests.Reset));
         }
 
         if (lease.Tokens.HasValue)
         {
-            setHeader(LimitTokens, lease.Tokens.Limit.ToString(CultureInfo.InvariantCulture));
-            setHeader(RemainingTokens, lease.Tokens.Remaining.ToString(CultureInfo.InvariantCulture));
-            setHeader(ResetTokens, FormatDuration(lease.Tokens.Reset));
+            setHeader(state, LimitTokens, lease.Tokens.Limit.ToString(CultureInfo.InvariantCulture));
+            setHeader(state, RemainingTokens, lease.Tokens.Remaining.ToString(CultureInfo.InvariantCulture));
+            setHeader(state, ResetTokens, FormatDuration(lease.Tokens.Reset));
         }
     }
 

@@ -19,6 +19,9 @@ public sealed class RedisRateLimitBackend : IRateLimitBackend, ILeaseOwner, IAsy
     private readonly ILogger _logger;
     private readonly Task<ConnectionMultiplexer> _connection;
     private readonly ConcurrentDictionary<string, RedisKey[]> _keys = new(StringComparer.Ordinal);
+
+    // One queue per partition (never pruned: one small entry per key that made a request, bounded by the key table).
+    private readonly ConcurrentDictionary<string, PartitionQueue> _queues = new(StringComparer.Ordinal);
     private readonly RedisValue _leaseTtlMs;
     private int _unavailable;
 
@@ -47,6 +50,13 @@ public sealed class RedisRateLimitBackend : IRateLimitBackend, ILeaseOwner, IAsy
     }
 
     /// <inheritdoc />
+    /// <remarks>
+    /// Admissions and releases of one partition that arrive while its round trip is in flight go out together in the
+    /// next one (see <see cref="RedisScripts.Batch"/>), so a busy key costs far fewer round trips than requests.
+    /// Once queued, an admission waits for its answer for at most <see cref="RedisLimitOptions.OperationTimeout"/>
+    /// whatever <paramref name="cancellationToken"/> says: it may already be applied in Redis, and a slot nobody
+    /// holds would otherwise stay taken.
+    /// </remarks>
     public async ValueTask<RateLimitLease> AdmitAsync(string partition, RateLimits limits, int tokens, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(partition);
@@ -56,32 +66,17 @@ public sealed class RedisRateLimitBackend : IRateLimitBackend, ILeaseOwner, IAsy
             return Unlimited;
         }
 
+        cancellationToken.ThrowIfCancellationRequested();
         var leaseId = limits.MaxConcurrency is null ? RedisValue.EmptyString : (RedisValue)Guid.NewGuid().ToString("N");
-        RedisResult result;
-        try
+        var admission = new PendingAdmission(limits, tokens, leaseId);
+        Enqueue(partition, admission, release: null);
+        var (values, failure) = await admission.Outcome.Task.ConfigureAwait(false);
+        if (values is null)
         {
-            var database = await GetDatabaseAsync(cancellationToken).ConfigureAwait(false);
-            result = await database.ScriptEvaluateAsync(
-                    RedisScripts.Admit,
-                    KeysFor(partition),
-                    [
-                        limits.RequestsPerMinute ?? 0,
-                        limits.TokensPerMinute ?? 0,
-                        limits.MaxConcurrency ?? 0,
-                        tokens,
-                        leaseId,
-                        _leaseTtlMs,
-                    ])
-                .WaitAsync(_options.OperationTimeout, cancellationToken)
-                .ConfigureAwait(false);
-        }
-        catch (Exception exception) when (IsUnavailable(exception, cancellationToken))
-        {
-            return Unavailable(exception);
+            return Unavailable(failure!);
         }
 
         MarkAvailable();
-        var values = (long[])result!;
         var refusal = (RateLimitRefusal)values[0];
         TimeSpan? retryAfter = refusal == RateLimitRefusal.None || values[1] < 0 ? null : TimeSpan.FromMilliseconds(values[1]);
         var requests = limits.RequestsPerMinute is { } rpm
@@ -95,29 +90,19 @@ public sealed class RedisRateLimitBackend : IRateLimitBackend, ILeaseOwner, IAsy
             leaseId.IsNullOrEmpty ? null : (string?)leaseId);
     }
 
-    async ValueTask ILeaseOwner.ReleaseAsync(RateLimitLease lease, long tokenCorrection)
+    ValueTask ILeaseOwner.ReleaseAsync(RateLimitLease lease, long tokenCorrection)
     {
         var tpm = lease.Limits.TokensPerMinute ?? 0;
         if (lease.LeaseId is null && (tpm == 0 || tokenCorrection == 0))
         {
-            return;
+            return ValueTask.CompletedTask;
         }
 
-        try
-        {
-            var database = await GetDatabaseAsync(CancellationToken.None).ConfigureAwait(false);
-            await database.ScriptEvaluateAsync(
-                    RedisScripts.Release,
-                    KeysFor(lease.Partition)[1..],
-                    [tpm, tokenCorrection, lease.LeaseId ?? string.Empty])
-                .WaitAsync(_options.OperationTimeout)
-                .ConfigureAwait(false);
-        }
-        catch (Exception exception) when (IsUnavailable(exception, CancellationToken.None))
-        {
-            // The slot expires with ConcurrencyLeaseTtl and the tokens refill; the budget heals without us.
-            Log.RedisReleaseFailed(_logger, exception);
-        }
+        // Awaited, so that a caller who disposes a lease and admits again (here or on another replica) sees the slot
+        // free; the round trip is shared with whatever else this partition has queued.
+        var release = new PendingRelease(tpm, tokenCorrection, lease.LeaseId ?? string.Empty);
+        Enqueue(lease.Partition, admission: null, release);
+        return new ValueTask(release.Done.Task);
     }
 
     /// <inheritdoc />
@@ -145,6 +130,116 @@ public sealed class RedisRateLimitBackend : IRateLimitBackend, ILeaseOwner, IAsy
         return connection.GetDatabase();
     }
 
+    private void Enqueue(string partition, PendingAdmission? admission, PendingRelease? release)
+    {
+        var queue = _queues.GetOrAdd(partition, static _ => new PartitionQueue());
+        bool send;
+        lock (queue.Gate)
+        {
+            if (admission is not null)
+            {
+                queue.Admissions.Add(admission);
+            }
+
+            if (release is not null)
+            {
+                queue.Releases.Add(release);
+            }
+
+            send = !queue.Sending;
+            queue.Sending = true;
+        }
+
+        if (send)
+        {
+            // Not awaited: it runs on to its first round trip here, then on as answers come, until the queue is empty.
+            _ = SendAsync(partition, queue);
+        }
+    }
+
+    /// <summary>One round trip per turn, carrying everything queued for the partition, until nothing is.</summary>
+    private async Task SendAsync(string partition, PartitionQueue queue)
+    {
+        while (true)
+        {
+            List<PendingAdmission> admissions;
+            List<PendingRelease> releases;
+            lock (queue.Gate)
+            {
+                if (queue.Admissions.Count == 0 && queue.Releases.Count == 0)
+                {
+                    queue.Sending = false;
+                    return;
+                }
+
+                (admissions, queue.Admissions) = (queue.Admissions, []);
+                (releases, queue.Releases) = (queue.Releases, []);
+            }
+
+            var arguments = new RedisValue[3 + (releases.Count * 3) + (admissions.Count * 5)];
+            var at = 0;
+            arguments[at++] = _leaseTtlMs;
+            arguments[at++] = releases.Count;
+            foreach (var release in releases)
+            {
+                arguments[at++] = release.TokensPerMinute;
+                arguments[at++] = release.TokenCorrection;
+                arguments[at++] = release.LeaseId;
+            }
+
+            arguments[at++] = admissions.Count;
+            foreach (var admission in admissions)
+            {
+                arguments[at++] = admission.Limits.RequestsPerMinute ?? 0;
+                arguments[at++] = admission.Limits.TokensPerMinute ?? 0;
+                arguments[at++] = admission.Limits.MaxConcurrency ?? 0;
+                arguments[at++] = admission.Tokens;
+                arguments[at++] = admission.LeaseId;
+            }
+
+            long[] values;
+            try
+            {
+                var database = await GetDatabaseAsync(CancellationToken.None).ConfigureAwait(false);
+                var result = await database.ScriptEvaluateAsync(RedisScripts.Batch, KeysFor(partition), arguments)
+                    .WaitAsync(_options.OperationTimeout)
+                    .ConfigureAwait(false);
+                values = (long[])result!;
+            }
+            catch (Exception exception)
+            {
+                // Unreachable, timed out, or anything else: every waiter gets the failure policy's answer, none hangs.
+                if (releases.Count > 0)
+                {
+                    // The slots expire with ConcurrencyLeaseTtl and the tokens refill; the budget heals without us.
+                    Log.RedisReleaseFailed(_logger, exception);
+                }
+
+                foreach (var release in releases)
+                {
+                    release.Done.TrySetResult();
+                }
+
+                foreach (var admission in admissions)
+                {
+                    admission.Outcome.TrySetResult((null, exception));
+                }
+
+                continue;
+            }
+
+            foreach (var release in releases)
+            {
+                release.Done.TrySetResult();
+            }
+
+            for (var i = 0; i < admissions.Count; i++)
+            {
+                admissions[i].Outcome.TrySetResult((values.AsSpan(i * 6, 6).ToArray(), null));
+            }
+        }
+    }
+
     // Hash tags keep a key's three entries in one cluster slot, which a multi-key script needs.
     private RedisKey[] KeysFor(string partition) =>
         _keys.GetOrAdd(partition, static (p, prefix) =>
@@ -153,10 +248,6 @@ public sealed class RedisRateLimitBackend : IRateLimitBackend, ILeaseOwner, IAsy
             $"{prefix}{{{p}}}:tokens",
             $"{prefix}{{{p}}}:inflight",
         ], _options.KeyPrefix);
-
-    private static bool IsUnavailable(Exception exception, CancellationToken cancellationToken) =>
-        exception is RedisException or TimeoutException
-        || (exception is OperationCanceledException && !cancellationToken.IsCancellationRequested);
 
     private RateLimitLease Unavailable(Exception exception)
     {
@@ -186,5 +277,36 @@ public sealed class RedisRateLimitBackend : IRateLimitBackend, ILeaseOwner, IAsy
         {
             Log.RedisRecovered(_logger);
         }
+    }
+
+    private sealed class PartitionQueue
+    {
+        public readonly Lock Gate = new();
+        public List<PendingAdmission> Admissions = [];
+        public List<PendingRelease> Releases = [];
+        public bool Sending;
+    }
+
+    private sealed class PendingAdmission(RateLimits limits, int tokens, RedisValue leaseId)
+    {
+        public RateLimits Limits { get; } = limits;
+
+        public int Tokens { get; } = tokens;
+
+        public RedisValue LeaseId { get; } = leaseId;
+
+        /// <summary>The script's six values for this admission, or the failure that left Redis unreachable.</summary>
+        public TaskCompletionSource<(long[]? Values, Exception? Failure)> Outcome { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    private sealed class PendingRelease(long tokensPerMinute, long tokenCorrection, string leaseId)
+    {
+        public long TokensPerMinute { get; } = tokensPerMinute;
+
+        public long TokenCorrection { get; } = tokenCorrection;
+
+        public string LeaseId { get; } = leaseId;
+
+        public TaskCompletionSource Done { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

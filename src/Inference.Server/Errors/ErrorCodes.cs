@@ -7,7 +7,7 @@ internal static class ErrorCodes
 {
     public static int HttpStatusOf(ErrorKind kind) => kind switch
     {
-        ErrorKind.InvalidArgument or ErrorKind.ContextLengthExceeded => StatusCodes.Status400BadRequest,
+        ErrorKind.InvalidArgument or ErrorKind.ContextLengthExceeded or ErrorKind.FailedPrecondition => StatusCodes.Status400BadRequest,
         ErrorKind.Unauthenticated => StatusCodes.Status401Unauthorized,
         ErrorKind.PermissionDenied => StatusCodes.Status403Forbidden,
         ErrorKind.NotFound => StatusCodes.Status404NotFound,
@@ -23,7 +23,7 @@ internal static class ErrorCodes
     /// <summary>OpenAI's <c>error.type</c>.</summary>
     public static string TypeOf(ErrorKind kind) => kind switch
     {
-        ErrorKind.InvalidArgument or ErrorKind.ContextLengthExceeded or ErrorKind.NotFound => "invalid_request_error",
+        ErrorKind.InvalidArgument or ErrorKind.ContextLengthExceeded or ErrorKind.NotFound or ErrorKind.FailedPrecondition => "invalid_request_error",
         ErrorKind.Unauthenticated => "authentication_error",
         ErrorKind.PermissionDenied => "permission_error",
         ErrorKind.RateLimited => "rate_limit_error",
@@ -34,6 +34,7 @@ internal static class ErrorCodes
     public static string CodeOf(ApiError error) => error.Code ?? error.Kind switch
     {
         ErrorKind.InvalidArgument => "invalid_value",
+        ErrorKind.FailedPrecondition => "failed_precondition",
         ErrorKind.Unauthenticated => "invalid_api_key",
         ErrorKind.PermissionDenied => "permission_denied",
         ErrorKind.NotFound => "not_found",

@@ -4,6 +4,7 @@ namespace Inference.Server.Errors;
 internal enum ErrorKind
 {
     InvalidArgument,
+    FailedPrecondition,
     Unauthenticated,
     PermissionDenied,
     NotFound,

@@ -14,6 +14,7 @@ internal static class GrpcErrorMapping
     public static Code ToCode(ErrorKind kind) => kind switch
     {
         ErrorKind.InvalidArgument or ErrorKind.ContextLengthExceeded => Code.InvalidArgument,
+        ErrorKind.FailedPrecondition => Code.FailedPrecondition,
         ErrorKind.Unauthenticated => Code.Unauthenticated,
         ErrorKind.PermissionDenied => Code.PermissionDenied,
         ErrorKind.NotFound => Code.NotFound,

@@ -24,6 +24,7 @@ public static class InferenceServerHost
             .AddInferenceMetrics()                   // Metrics/: OpenTelemetry metrics, Prometheus exporter
             .AddInferenceModels(configuration)       // Models/: the engine's registry and the embedded models
             .AddInferenceValidation(configuration)   // Validation/: FluentValidation rules per request
+            .AddInferenceAuth(configuration)         // Auth/: API keys, per-key models, rate limits (Inference:Auth)
             .AddInferenceService()                   // Services/: the one implementation, gRPC, transcoding, reflection, health
             .AddInferenceWeb(configuration);         // Web/: the playground and API reference pages
         return builder;
@@ -43,8 +44,10 @@ public static class InferenceServerHost
 
     /// <summary>Builds the request pipeline. Order matters: errors outermost so they see every layer's failures;
     /// CORS right after routing, so preflights (which carry no credentials) are answered and every answer, server-sent
-    /// events included, gets its CORS headers; then the pages' static assets, which need no key; authentication and
-    /// rate limits (issues 4 and 5) go after those and before the SSE adapter, so they apply to every face alike.</summary>
+    /// events included, gets its CORS headers; then the pages' static assets, which need no key. Authentication is not a
+    /// middleware: gRPC, gRPC-Web and transcoded REST reach the services through <c>Auth/AccessInterceptor</c>, and
+    /// the SSE adapter asks the same authenticator, so every face checks keys alike while health, reflection,
+    /// /metrics, the pages and CORS preflights stay open.</summary>
     public static WebApplication Build(WebApplicationBuilder builder)
     {
         var app = builder.Build();

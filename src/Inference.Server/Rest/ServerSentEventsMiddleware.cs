@@ -3,6 +3,7 @@ using System.IO.Pipelines;
 using System.Text.Json;
 using Google.Protobuf;
 using Inference.Contracts.V1;
+using Inference.Server.Auth;
 using Inference.Server.Deadlines;
 using Inference.Server.Errors;
 using Inference.Server.Services;
@@ -23,6 +24,7 @@ internal sealed class ServerSentEventsMiddleware(
     RequestDelegate next,
     ChatCompletionHandler chat,
     TextCompletionHandler text,
+    ApiKeyAuthenticator authenticator,
     ILogger<ServerSentEventsMiddleware> logger)
 {
     public const string ChatPath = "/v1/chat/completions";
@@ -58,13 +60,26 @@ internal sealed class ServerSentEventsMiddleware(
         }
 
         var operation = isChat ? "StreamChatComplete (SSE)" : "StreamComplete (SSE)";
+        CallerAccess access;
+        try
+        {
+            // The same check the gRPC faces get from AccessInterceptor; the handlers do the model and limit checks.
+            access = authenticator.Authenticate(context);
+        }
+        catch (ApiException exception)
+        {
+            ErrorLog.Report(logger, operation, exception.Error, exception);
+            Refuse(context, exception.Error);
+            return;
+        }
+
         IAsyncEnumerable<IMessage> chunks;
         try
         {
             var json = System.Text.Encoding.UTF8.GetString(body.AsSpan());
             chunks = isChat
-                ? chat.StreamAsync(Parser.Parse<ChatCompleteRequest>(json), context.RequestAborted)
-                : text.StreamAsync(Parser.Parse<CompleteRequest>(json), context.RequestAborted);
+                ? chat.StreamAsync(Parser.Parse<ChatCompleteRequest>(json), access, context.RequestAborted)
+                : text.StreamAsync(Parser.Parse<CompleteRequest>(json), access, context.RequestAborted);
         }
         catch (Exception exception) when (exception is InvalidProtocolBufferException or InvalidJsonException or FormatException)
         {

@@ -4,6 +4,7 @@ using FluentValidation;
 using Google.Protobuf.WellKnownTypes;
 using Inference.Contracts.V1;
 using Inference.Engine;
+using Inference.Server.Auth;
 using Inference.Server.Validation;
 using EngineChatMessage = Inference.Engine.ChatMessage;
 using EngineToolCall = Inference.Engine.ToolCall;
@@ -17,14 +18,14 @@ namespace Inference.Server.Services;
 /// </summary>
 internal sealed class ChatCompletionHandler(ModelResolver models, IValidator<ChatCompleteRequest> validator, TimeProvider clock)
 {
-    public IAsyncEnumerable<ChatCompletionChunk> StreamAsync(ChatCompleteRequest request, CancellationToken cancellationToken) =>
-        StreamCoreAsync(request, request.StreamOptions?.IncludeUsage == true, cancellationToken);
+    public IAsyncEnumerable<ChatCompletionChunk> StreamAsync(ChatCompleteRequest request, CallerAccess access, CancellationToken cancellationToken) =>
+        StreamCoreAsync(request, access, request.StreamOptions?.IncludeUsage == true, cancellationToken);
 
-    public async Task<ChatCompleteResponse> CompleteAsync(ChatCompleteRequest request, CancellationToken cancellationToken)
+    public async Task<ChatCompleteResponse> CompleteAsync(ChatCompleteRequest request, CallerAccess access, CancellationToken cancellationToken)
     {
         var response = new ChatCompleteResponse { Object = "chat.completion", SystemFingerprint = ContractMapping.SystemFingerprint };
         var texts = new List<StringBuilder>();
-        await foreach (var chunk in StreamCoreAsync(request, includeUsage: true, cancellationToken).ConfigureAwait(false))
+        await foreach (var chunk in StreamCoreAsync(request, access, includeUsage: true, cancellationToken).ConfigureAwait(false))
         {
             response.Id = chunk.Id;
             response.Created = chunk.Created;
@@ -69,9 +70,10 @@ internal sealed class ChatCompletionHandler(ModelResolver models, IValidator<Cha
     }
 
     private async IAsyncEnumerable<ChatCompletionChunk> StreamCoreAsync(
-        ChatCompleteRequest request, bool includeUsage, [EnumeratorCancellation] CancellationToken cancellationToken)
+        ChatCompleteRequest request, CallerAccess access, bool includeUsage, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         RequestValidation.ThrowIfInvalid(validator, request);
+        access.RequireModel(request.Model);
         var model = models.Chat(request.Model);
         var prompt = model.Tokenize(model.RenderChat(ToEngine(request.Messages), Tools(request), addGenerationPrompt: true));
         int? requested = request.HasMaxCompletionTokens ? request.MaxCompletionTokens : request.HasMaxTokens ? request.MaxTokens : null;
@@ -104,46 +106,55 @@ internal sealed class ChatCompletionHandler(ModelResolver models, IValidator<Cha
             };
         }
 
+        // Admitted at the most the request may use; corrected to what it used when the lease ends.
+        await using var lease = await access.AdmitAsync(prompt.Count + (maxNewTokens * n), cancellationToken).ConfigureAwait(false);
         var id = ContractMapping.NewId("chatcmpl-");
         var created = clock.GetUtcNow().ToUnixTimeSeconds();
         var modelId = model.Info.Id;
         var started = new bool[n];
         var completionTokens = new int[n];
-        await foreach (var (index, step) in SequenceMerger.MergeAsync(model, sequences, cancellationToken).ConfigureAwait(false))
+        try
         {
-            completionTokens[index] = step.CompletionTokens;
-            var first = !started[index];
-            if (!first && step.TextDelta.Length == 0 && step.FinishReason is null && step.LogProbs is null)
+            await foreach (var (index, step) in SequenceMerger.MergeAsync(model, sequences, cancellationToken).ConfigureAwait(false))
             {
-                continue;
-            }
+                completionTokens[index] = step.CompletionTokens;
+                var first = !started[index];
+                if (!first && step.TextDelta.Length == 0 && step.FinishReason is null && step.LogProbs is null)
+                {
+                    continue;
+                }
 
-            started[index] = true;
-            var choice = new ChatChunkChoice { Index = index, Delta = new ChatCompletionDelta { Content = step.TextDelta } };
-            if (first)
-            {
-                choice.Delta.Role = "assistant";
-            }
+                started[index] = true;
+                var choice = new ChatChunkChoice { Index = index, Delta = new ChatCompletionDelta { Content = step.TextDelta } };
+                if (first)
+                {
+                    choice.Delta.Role = "assistant";
+                }
 
-            if (topLogprobs is not null && step.LogProbs is not null)
-            {
-                choice.Logprobs = new ChatLogprobs { Content = { ToWire(step.LogProbs) } };
-            }
+                if (topLogprobs is not null && step.LogProbs is not null)
+                {
+                    choice.Logprobs = new ChatLogprobs { Content = { ToWire(step.LogProbs) } };
+                }
 
-            if (step.FinishReason is { } reason)
-            {
-                choice.FinishReason = ContractMapping.FinishReason(reason);
-            }
+                if (step.FinishReason is { } reason)
+                {
+                    choice.FinishReason = ContractMapping.FinishReason(reason);
+                }
 
-            yield return new ChatCompletionChunk
-            {
-                Id = id,
-                Object = "chat.completion.chunk",
-                Created = created,
-                Model = modelId,
-                SystemFingerprint = ContractMapping.SystemFingerprint,
-                Choices = { choice },
-            };
+                yield return new ChatCompletionChunk
+                {
+                    Id = id,
+                    Object = "chat.completion.chunk",
+                    Created = created,
+                    Model = modelId,
+                    SystemFingerprint = ContractMapping.SystemFingerprint,
+                    Choices = { choice },
+                };
+            }
+        }
+        finally
+        {
+            lease.ReportUsage(prompt.Count + completionTokens.Sum());
         }
 
         if (includeUsage)

@@ -3,6 +3,7 @@ using FluentValidation;
 using Google.Protobuf.WellKnownTypes;
 using Inference.Contracts.V1;
 using Inference.Engine;
+using Inference.Server.Auth;
 using Inference.Server.Errors;
 using Inference.Server.Validation;
 
@@ -11,9 +12,10 @@ namespace Inference.Server.Services;
 /// <summary>Embeddings: inputs of every OpenAI shape to the engine, vectors back as floats or base64.</summary>
 internal sealed class EmbeddingsHandler(ModelResolver models, IValidator<GetEmbeddingsRequest> validator)
 {
-    public async Task<GetEmbeddingsResponse> EmbedAsync(GetEmbeddingsRequest request, CancellationToken cancellationToken)
+    public async Task<GetEmbeddingsResponse> EmbedAsync(GetEmbeddingsRequest request, CallerAccess access, CancellationToken cancellationToken)
     {
         RequestValidation.ThrowIfInvalid(validator, request);
+        access.RequireModel(request.Model);
         var model = models.Embedding(request.Model);
         var dimensions = request.HasDimensions ? request.Dimensions : model.Dimensions;
         if (dimensions > model.Dimensions)
@@ -22,7 +24,21 @@ internal sealed class EmbeddingsHandler(ModelResolver models, IValidator<GetEmbe
                 "dimensions", $"dimensions may be at most {model.Dimensions} for model '{model.Info.Id}'; got {dimensions}."));
         }
 
-        var result = await model.EmbedAsync(Inputs(request.Input), cancellationToken).ConfigureAwait(false);
+        var inputs = Inputs(request.Input);
+        await using var lease = await access.AdmitAsync(MostTokens(inputs, model.MaxInputTokens), cancellationToken).ConfigureAwait(false);
+        EmbeddingResult result;
+        try
+        {
+            result = await model.EmbedAsync(inputs, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Refused or failed: nothing was computed, so nothing is charged.
+            lease.ReportUsage(0);
+            throw;
+        }
+
+        lease.ReportUsage(result.PromptTokens);
         var base64 = request.EncodingFormat == "base64";
         var response = new GetEmbeddingsResponse
         {
@@ -37,6 +53,22 @@ internal sealed class EmbeddingsHandler(ModelResolver models, IValidator<GetEmbe
         }
 
         return response;
+    }
+
+    /// <summary>
+    /// The tokens the inputs can take at most, for admission before the model tokenizes them: a WordPiece token covers
+    /// at least one character, plus the two special tokens, and no input may exceed the model's maximum. The lease is
+    /// corrected to the real count.
+    /// </summary>
+    private static int MostTokens(List<EmbeddingInput> inputs, int maxInputTokens)
+    {
+        long tokens = 0;
+        foreach (var input in inputs)
+        {
+            tokens += input.TokenIds?.Count ?? Math.Min((input.Text?.Length ?? 0) + 2, maxInputTokens);
+        }
+
+        return (int)Math.Min(tokens, int.MaxValue);
     }
 
     /// <summary>Matryoshka-style shortening: keep the first dimensions, then normalise again to unit length.</summary>

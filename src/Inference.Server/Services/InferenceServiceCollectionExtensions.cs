@@ -2,6 +2,8 @@ using FluentValidation;
 using Google.Protobuf.Reflection;
 using Google.Rpc;
 using Inference.Contracts.V1;
+using Inference.Server.Admin;
+using Inference.Server.Auth;
 using Inference.Server.Errors;
 using Inference.Server.Models;
 using Inference.Server.Services;
@@ -18,8 +20,12 @@ public static class InferenceServiceCollectionExtensions
     /// every face shares.</summary>
     public static IServiceCollection AddInferenceService(this IServiceCollection services)
     {
-        services.AddGrpc(options => options.Interceptors.Add<ErrorInterceptor>())
-            .AddJsonTranscoding(options =>
+        // The error interceptor is global, so it also translates the access interceptor's refusals; the access
+        // interceptor is per service, so health and reflection stay open.
+        var grpc = services.AddGrpc(options => options.Interceptors.Add<ErrorInterceptor>());
+        grpc.AddServiceOptions<InferenceGrpcService>(options => options.Interceptors.Add<AccessInterceptor>());
+        grpc.AddServiceOptions<AdminGrpcService>(options => options.Interceptors.Add<AccessInterceptor>());
+        grpc.AddJsonTranscoding(options =>
                 // Transcoding writes a status's details into its JSON error body and must know their types; the
                 // OpenAI error layer then replaces that body, but a failure to write it would turn every error into 500.
                 options.TypeRegistry = TypeRegistry.FromMessages(ErrorInfo.Descriptor, BadRequest.Descriptor, RetryInfo.Descriptor));
@@ -35,6 +41,7 @@ public static class InferenceServiceCollectionExtensions
         services.TryAddSingleton<TextCompletionHandler>();
         services.TryAddSingleton<EmbeddingsHandler>();
         services.TryAddSingleton<ModelCatalogHandler>();
+        services.TryAddSingleton<IValidator<CreateApiKeyRequest>, CreateApiKeyRequestValidator>();
         return services;
     }
 

@@ -1,5 +1,6 @@
 using Inference.Contracts.V1;
 using Inference.Engine;
+using Inference.Server.Auth;
 using Inference.Server.Errors;
 
 namespace Inference.Server.Services;
@@ -7,22 +8,31 @@ namespace Inference.Server.Services;
 /// <summary>Model listing and the tokenizer endpoints.</summary>
 internal sealed class ModelCatalogHandler(ModelResolver models)
 {
-    public ListModelsResponse List()
+    /// <summary>The models the caller's key may use.</summary>
+    public ListModelsResponse List(CallerAccess access)
     {
         var response = new ListModelsResponse { Object = "list" };
         foreach (var info in models.Registry.Models)
         {
-            response.Data.Add(ToWire(info));
+            if (access.AllowsModel(info))
+            {
+                response.Data.Add(ToWire(info));
+            }
         }
 
         return response;
     }
 
-    public Model Get(GetModelRequest request) => ToWire(models.Info(request.Model));
-
-    public TokenizeResponse Tokenize(TokenizeRequest request)
+    public Model Get(GetModelRequest request, CallerAccess access)
     {
-        var model = models.Chat(RequireModel(request.Model));
+        access.RequireModel(request.Model);
+        return ToWire(models.Info(request.Model));
+    }
+
+    public TokenizeResponse Tokenize(TokenizeRequest request, CallerAccess access)
+    {
+        access.RequireModel(RequireModel(request.Model));
+        var model = models.Chat(request.Model);
         string text;
         if (request.Messages.Count > 0)
         {
@@ -45,9 +55,10 @@ internal sealed class ModelCatalogHandler(ModelResolver models)
         return response;
     }
 
-    public DetokenizeResponse Detokenize(DetokenizeRequest request)
+    public DetokenizeResponse Detokenize(DetokenizeRequest request, CallerAccess access)
     {
-        var model = models.Chat(RequireModel(request.Model));
+        access.RequireModel(RequireModel(request.Model));
+        var model = models.Chat(request.Model);
         return new DetokenizeResponse { Prompt = model.Detokenize(request.Tokens) };
     }
 

@@ -4,6 +4,7 @@ using FluentValidation;
 using Google.Protobuf.WellKnownTypes;
 using Inference.Contracts.V1;
 using Inference.Engine;
+using Inference.Server.Auth;
 using Inference.Server.Validation;
 
 namespace Inference.Server.Services;
@@ -17,14 +18,14 @@ internal sealed class TextCompletionHandler(ModelResolver models, IValidator<Com
     /// <summary>OpenAI's default when max_tokens is not given.</summary>
     private const int DefaultMaxTokens = 16;
 
-    public IAsyncEnumerable<CompleteResponse> StreamAsync(CompleteRequest request, CancellationToken cancellationToken) =>
-        StreamCoreAsync(request, request.StreamOptions?.IncludeUsage == true, cancellationToken);
+    public IAsyncEnumerable<CompleteResponse> StreamAsync(CompleteRequest request, CallerAccess access, CancellationToken cancellationToken) =>
+        StreamCoreAsync(request, access, request.StreamOptions?.IncludeUsage == true, cancellationToken);
 
-    public async Task<CompleteResponse> CompleteAsync(CompleteRequest request, CancellationToken cancellationToken)
+    public async Task<CompleteResponse> CompleteAsync(CompleteRequest request, CallerAccess access, CancellationToken cancellationToken)
     {
         var response = new CompleteResponse { Object = "text_completion", SystemFingerprint = ContractMapping.SystemFingerprint };
         var texts = new List<StringBuilder>();
-        await foreach (var chunk in StreamCoreAsync(request, includeUsage: true, cancellationToken).ConfigureAwait(false))
+        await foreach (var chunk in StreamCoreAsync(request, access, includeUsage: true, cancellationToken).ConfigureAwait(false))
         {
             response.Id = chunk.Id;
             response.Created = chunk.Created;
@@ -70,9 +71,10 @@ internal sealed class TextCompletionHandler(ModelResolver models, IValidator<Com
     }
 
     private async IAsyncEnumerable<CompleteResponse> StreamCoreAsync(
-        CompleteRequest request, bool includeUsage, [EnumeratorCancellation] CancellationToken cancellationToken)
+        CompleteRequest request, CallerAccess access, bool includeUsage, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         RequestValidation.ThrowIfInvalid(validator, request);
+        access.RequireModel(request.Model);
         var model = models.Chat(request.Model);
         var prompts = Prompts(model, request.Prompt);
         var n = request.HasN ? request.N : 1;
@@ -81,11 +83,13 @@ internal sealed class TextCompletionHandler(ModelResolver models, IValidator<Com
         int? topLogprobs = request.HasLogprobs ? request.Logprobs : null;
         var sequences = new GenerationRequest[prompts.Count * n];
         var promptTokens = 0;
+        var admittedTokens = 0;
         for (var p = 0; p < prompts.Count; p++)
         {
             promptTokens += prompts[p].Count;
             var maxNewTokens = ContractMapping.MaxNewTokens(
                 prompts[p].Count, request.HasMaxTokens ? request.MaxTokens : DefaultMaxTokens, model.Info.ContextLength, "prompt");
+            admittedTokens += prompts[p].Count + (maxNewTokens * n);
             for (var i = 0; i < n; i++)
             {
                 sequences[(p * n) + i] = new GenerationRequest
@@ -110,54 +114,63 @@ internal sealed class TextCompletionHandler(ModelResolver models, IValidator<Com
             }
         }
 
+        // Admitted at the most the request may use; corrected to what it used when the lease ends.
+        await using var lease = await access.AdmitAsync(admittedTokens, cancellationToken).ConfigureAwait(false);
         var id = ContractMapping.NewId("cmpl-");
         var created = clock.GetUtcNow().ToUnixTimeSeconds();
         var modelId = model.Info.Id;
         var completionTokens = new int[sequences.Length];
         var textLengths = new int[sequences.Length];
-        await foreach (var (index, step) in SequenceMerger.MergeAsync(model, sequences, cancellationToken).ConfigureAwait(false))
+        try
         {
-            completionTokens[index] = step.CompletionTokens;
-            if (step.TextDelta.Length == 0 && step.FinishReason is null && step.LogProbs is null)
+            await foreach (var (index, step) in SequenceMerger.MergeAsync(model, sequences, cancellationToken).ConfigureAwait(false))
             {
-                continue;
-            }
-
-            var choice = new CompletionChoice { Index = index, Text = step.TextDelta };
-            int textOffset = textLengths[index];
-            textLengths[index] += step.TextDelta.Length;
-            if (topLogprobs is not null && step.LogProbs is { } logProbs)
-            {
-                var top = new Struct();
-                foreach (var alternative in logProbs.Top)
+                completionTokens[index] = step.CompletionTokens;
+                if (step.TextDelta.Length == 0 && step.FinishReason is null && step.LogProbs is null)
                 {
-                    top.Fields[alternative.Text] = Value.ForNumber(alternative.LogProb);
+                    continue;
                 }
 
-                choice.Logprobs = new CompletionLogprobs
+                var choice = new CompletionChoice { Index = index, Text = step.TextDelta };
+                int textOffset = textLengths[index];
+                textLengths[index] += step.TextDelta.Length;
+                if (topLogprobs is not null && step.LogProbs is { } logProbs)
                 {
-                    Tokens = { logProbs.Token.Text },
-                    TokenLogprobs = { logProbs.Token.LogProb },
-                    TopLogprobs = { top },
-                    // Where this token's text starts in the choice's completion text.
-                    TextOffset = { textOffset },
+                    var top = new Struct();
+                    foreach (var alternative in logProbs.Top)
+                    {
+                        top.Fields[alternative.Text] = Value.ForNumber(alternative.LogProb);
+                    }
+
+                    choice.Logprobs = new CompletionLogprobs
+                    {
+                        Tokens = { logProbs.Token.Text },
+                        TokenLogprobs = { logProbs.Token.LogProb },
+                        TopLogprobs = { top },
+                        // Where this token's text starts in the choice's completion text.
+                        TextOffset = { textOffset },
+                    };
+                }
+
+                if (step.FinishReason is { } reason)
+                {
+                    choice.FinishReason = ContractMapping.FinishReason(reason);
+                }
+
+                yield return new CompleteResponse
+                {
+                    Id = id,
+                    Object = "text_completion",
+                    Created = created,
+                    Model = modelId,
+                    SystemFingerprint = ContractMapping.SystemFingerprint,
+                    Choices = { choice },
                 };
             }
-
-            if (step.FinishReason is { } reason)
-            {
-                choice.FinishReason = ContractMapping.FinishReason(reason);
-            }
-
-            yield return new CompleteResponse
-            {
-                Id = id,
-                Object = "text_completion",
-                Created = created,
-                Model = modelId,
-                SystemFingerprint = ContractMapping.SystemFingerprint,
-                Choices = { choice },
-            };
+        }
+        finally
+        {
+            lease.ReportUsage(promptTokens + completionTokens.Sum());
         }
 
         if (includeUsage)

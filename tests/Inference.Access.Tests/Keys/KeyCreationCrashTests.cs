@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Inference.Access.Keys;
 using Inference.Access.Tests.Infrastructure;
-using Microsoft.Data.Sqlite;
+using Inference.Tests.Shared;
 
 namespace Inference.Access.Tests.Keys;
 
@@ -63,17 +63,9 @@ public sealed class KeyCreationCrashTests
         }
 
         TestContext.Out.WriteLine($"{keys.Length} keys reported before SIGKILL");
-        using (var connection = new SqliteConnection($"Data Source={path};Pooling=False"))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA integrity_check;";
-            Assert.That(command.ExecuteScalar(), Is.EqualTo("ok"));
-        }
-
-        using var store = new ApiKeyStore(path);
-        var missing = keys.Where(k => !store.Authenticate(k).Succeeded).Select(k => k[..11]).ToList();
+        var (integrity, missing, stored) = KeyDatabaseAfterCrash.Inspect(path, keys);
+        Assert.That(integrity, Is.EqualTo("ok"));
         Assert.That(missing, Is.Empty, "reported keys missing after SIGKILL");
-        Assert.That(store.List(), Has.Count.GreaterThanOrEqualTo(keys.Length));
+        Assert.That(stored, Is.GreaterThanOrEqualTo(keys.Length));
     }
 }

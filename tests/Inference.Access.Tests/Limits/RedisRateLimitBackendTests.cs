@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using Inference.Access.Limits;
 using Inference.Access.Tests.Infrastructure;
+using Inference.Tests.Shared;
 
 namespace Inference.Access.Tests.Limits;
 
@@ -194,6 +195,35 @@ public sealed class RedisRateLimitBackendTests
             await lease.DisposeAsync();
         }).DefaultTimeout();
         TestContext.Out.WriteLine($"bench: redis admit+release {Iterations / watch.Elapsed.TotalSeconds:N0} ops/s (16 concurrent)");
+    }
+
+    [Test]
+    public async Task ConcurrentAdmissions_Batched_AreCountedExactlyAsOneByOne()
+    {
+        // Callers that arrive while a round trip is in flight share the next one; the budget must not notice.
+        await using var backend = Backend(RedisFailureMode.FailClosed);
+        var partition = Partition();
+        var leases = await Task.WhenAll(Enumerable.Range(0, 60)
+            .Select(_ => backend.AdmitAsync(partition, new RateLimits(RequestsPerMinute: 25, null, null), 0).AsTask())).DefaultTimeout();
+
+        var admitted = leases.Where(l => l.IsAllowed).ToList();
+        Assert.That(admitted, Has.Count.EqualTo(25));
+        Assert.That(admitted.Select(l => l.Requests.Remaining).Order(), Is.EqualTo(Enumerable.Range(0, 25).Select(i => (long)i)),
+            "each admission saw the one before it");
+    }
+
+    [Test]
+    public async Task ConcurrentReleasesAndAdmissions_KeepTheConcurrencyLimitExact()
+    {
+        await using var backend = Backend(RedisFailureMode.FailClosed);
+        var partition = Partition();
+        var limits = new RateLimits(null, null, MaxConcurrency: 5);
+        for (var round = 0; round < 3; round++)
+        {
+            var leases = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => backend.AdmitAsync(partition, limits, 0).AsTask())).DefaultTimeout();
+            Assert.That(leases.Count(l => l.IsAllowed), Is.EqualTo(5), $"round {round}: the limit, no more, no less");
+            await Task.WhenAll(leases.Select(l => l.DisposeAsync().AsTask())).DefaultTimeout();
+        }
     }
 
     private RedisRateLimitBackend Backend(RedisFailureMode mode) => new(new RedisLimitOptions

@@ -11,11 +11,12 @@ namespace Inference.Benchmarks.Overhead;
 /// </summary>
 internal static class GrpcLoad
 {
-    public static GrpcChannel Channel(int port) => GrpcChannel.ForAddress(
+    /// <summary>A channel to the port whose calls carry <paramref name="key"/> (the benchmark key by default).</summary>
+    public static GrpcChannel Channel(int port, string key = BenchmarkKey.Value) => GrpcChannel.ForAddress(
         $"http://127.0.0.1:{port}",
         new GrpcChannelOptions
         {
-            HttpHandler = new SocketsHttpHandler { EnableMultipleHttp2Connections = false },
+            HttpHandler = BenchmarkKey.Sending(new SocketsHttpHandler { EnableMultipleHttp2Connections = false }, key),
             MaxReceiveMessageSize = 16 * 1024 * 1024,
         });
 

@@ -75,10 +75,11 @@ internal static class OverheadBenchmark
             $"--Inference:Http:Port={serverHttp}", $"--Inference:Grpc:Port={serverGrpc}",
             $"--Inference:Models:0:Id={TinyChat}", "--Inference:Models:0:Path=models/tiny-chat", "--Inference:Models:0:IntraOpThreads=1",
             $"--Inference:Models:1:Id={Synthetic}", "--Inference:Models:1:Synthetic:TokensPerSecond=0",
+            BenchmarkKey.ServerArgument,
             .. ExtraServerArguments(),
         ], [serverHttp, serverGrpc]).ConfigureAwait(false);
 
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{serverHttp}") };
+        using var http = new HttpClient(BenchmarkKey.Sending(new SocketsHttpHandler())) { BaseAddress = new Uri($"http://127.0.0.1:{serverHttp}") };
         using var serverChannel = GrpcLoad.Channel(serverGrpc);
         var serverClient = new InferenceService.InferenceServiceClient(serverChannel);
 
@@ -242,7 +243,7 @@ internal static class OverheadBenchmark
     }
 
     /// <summary>Warms both sides up, then runs A, B, A, B... and prints every round.</summary>
-    private static async Task<(List<Measurement> A, List<Measurement> B)> AlternateAsync(
+    internal static async Task<(List<Measurement> A, List<Measurement> B)> AlternateAsync(
         Func<TimeSpan, Task<Measurement>> a, Func<TimeSpan, Task<Measurement>> b, string unit)
     {
         await a(WarmUp).ConfigureAwait(false);
@@ -260,7 +261,7 @@ internal static class OverheadBenchmark
         return (resultsA, resultsB);
     }
 
-    private static void Print(List<Row> rows)
+    internal static void Print(List<Row> rows)
     {
         Console.WriteLine();
         Console.WriteLine($"{"comparison",-20}{"measure",-50}{"A: service",12}{"B: baseline",13}{"ratio",9}{"goal",13}  verdict");
@@ -298,7 +299,7 @@ internal static class OverheadBenchmark
     }
 
     /// <summary>The server's own build output, same configuration as this binary (built by the ProjectReference).</summary>
-    private static string ServerDll()
+    internal static string ServerDll()
     {
         string project = MarkdownReport.ProjectFolder();
         string output = Path.GetRelativePath(project, AppContext.BaseDirectory);
@@ -314,12 +315,12 @@ internal static class OverheadBenchmark
     private static string Fmt(double value) =>
         double.IsNaN(value) ? "n/a" : MarkdownReport.Format(value, value >= 100 ? "F0" : "F1");
 
-    private static int Setting(string name, int fallback) =>
+    internal static int Setting(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), CultureInfo.InvariantCulture, out int value) && value > 0 ? value : fallback;
 
     /// <summary>One line of the table. A ratio row compares rates (higher is better, goal a minimum ratio); a CPU
     /// row shows server CPU per unit (lower is better, goal a maximum in microseconds).</summary>
-    private sealed record Row(string Comparison, string Measure, List<Measurement> A, List<Measurement> B, double Goal, bool CpuGoal = false)
+    internal sealed record Row(string Comparison, string Measure, List<Measurement> A, List<Measurement> B, double Goal, bool CpuGoal = false)
     {
         public string[] Cells()
         {

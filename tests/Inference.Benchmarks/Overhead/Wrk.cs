@@ -17,14 +17,20 @@ internal static partial class Wrk
 
     /// <summary>Runs wrk for <paramref name="duration"/>; <paramref name="unitsPerRequest"/> turns requests into
     /// units (tokens for a stream).</summary>
+    /// <param name="body">The JSON to POST, or null to GET.</param>
+    /// <param name="apiKey">The key every request carries (the benchmark key by default).</param>
     public static async Task<Measurement> RunAsync(
-        int core, int connections, TimeSpan duration, string url, string body, int unitsPerRequest, PinnedProcess server)
+        int core, int connections, TimeSpan duration, string url, string? body, int unitsPerRequest, PinnedProcess server,
+        string apiKey = BenchmarkKey.Value)
     {
         string script = Path.Combine(Path.GetTempPath(), $"inference-bench-{Environment.ProcessId}.lua");
         await File.WriteAllTextAsync(script,
-            "wrk.method = \"POST\"\n" +
-            "wrk.headers[\"Content-Type\"] = \"application/json\"\n" +
-            $"wrk.body = [==[{body}]==]\n").ConfigureAwait(false);
+            $"wrk.headers[\"Authorization\"] = \"Bearer {apiKey}\"\n" +
+            (body is null
+                ? "wrk.method = \"GET\"\n"
+                : "wrk.method = \"POST\"\n" +
+                  "wrk.headers[\"Content-Type\"] = \"application/json\"\n" +
+                  $"wrk.body = [==[{body}]==]\n")).ConfigureAwait(false);
         var start = new ProcessStartInfo("taskset")
         {
             RedirectStandardOutput = true,

@@ -2,17 +2,23 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 
-namespace Inference.Access.Tests.Infrastructure;
+namespace Inference.Tests.Shared;
 
-/// <summary>A real <c>redis-server</c> on a free loopback port, which a test can stop and start again.</summary>
+/// <summary>
+/// A real <c>redis-server</c> on a free loopback port, which a test can stop and start again. Shared by the access
+/// library's tests and the server's (linked into both projects); <c>make test</c> installs redis-server when missing.
+/// </summary>
 internal sealed class RedisServer : IDisposable
 {
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(10);
+
     private Process? _process;
 
     private RedisServer(int port) => Port = port;
 
     public int Port { get; }
 
+    /// <summary>The StackExchange.Redis configuration string for this server.</summary>
     public string Configuration => $"127.0.0.1:{Port}";
 
     public static string? FindExecutable()
@@ -36,9 +42,11 @@ internal sealed class RedisServer : IDisposable
         return server;
     }
 
+    /// <summary>Starts the server (again) on the same port, with no persistence: a restart begins empty.</summary>
     public async Task RestartAsync()
     {
-        var executable = FindExecutable() ?? throw new InvalidOperationException("redis-server is not installed.");
+        var executable = FindExecutable()
+            ?? throw new InvalidOperationException("redis-server is not installed: `make test-deps` installs it (apt-get install redis-server).");
         var start = new ProcessStartInfo(executable)
         {
             RedirectStandardOutput = true,
@@ -56,22 +64,15 @@ internal sealed class RedisServer : IDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
 
-        var ready = await TestTimeouts.Eventually(async () =>
+        var watch = Stopwatch.StartNew();
+        while (!await AcceptsConnectionsAsync())
         {
-            try
+            if (watch.Elapsed > StartTimeout)
             {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, Port);
-                return true;
+                throw new InvalidOperationException($"redis-server did not listen on port {Port} within {StartTimeout.TotalSeconds} s.");
             }
-            catch (SocketException)
-            {
-                return false;
-            }
-        }, TimeSpan.FromSeconds(10));
-        if (!ready)
-        {
-            throw new InvalidOperationException($"redis-server did not listen on port {Port}.");
+
+            await Task.Delay(25);
         }
     }
 
@@ -80,7 +81,7 @@ internal sealed class RedisServer : IDisposable
         if (_process is { HasExited: false } process)
         {
             process.Kill();
-            await process.WaitForExitAsync().DefaultTimeout();
+            await process.WaitForExitAsync().WaitAsync(StartTimeout);
         }
 
         _process?.Dispose();
@@ -88,6 +89,20 @@ internal sealed class RedisServer : IDisposable
     }
 
     public void Dispose() => StopAsync().GetAwaiter().GetResult();
+
+    private async Task<bool> AcceptsConnectionsAsync()
+    {
+        try
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(IPAddress.Loopback, Port).WaitAsync(StartTimeout);
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
 
     private static int FreePort()
     {

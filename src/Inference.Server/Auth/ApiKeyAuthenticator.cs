@@ -1,0 +1,86 @@
+using System.Security.Cryptography;
+using System.Text;
+using Inference.Access.Keys;
+using Inference.Access.Limits;
+using Inference.Engine;
+using Inference.Server.Errors;
+using Microsoft.AspNetCore.Http;
+
+namespace Inference.Server.Auth;
+
+/// <summary>
+/// Turns a request's key (<c>Authorization: Bearer</c>, <c>X-API-Key</c>, or gRPC <c>authorization</c> metadata: all
+/// HTTP headers by the time they reach us) into a <see cref="CallerAccess"/>, or refuses with 401 / UNAUTHENTICATED.
+/// One instance serves every face.
+/// </summary>
+internal sealed class ApiKeyAuthenticator
+{
+    private readonly ApiKeyStore? _store;
+    private readonly IRateLimitBackend _limits;
+    private readonly IModelRegistry _registry;
+    private readonly byte[]? _environmentKeyHash;
+    private readonly int _environmentKeyLength;
+    private readonly ApiKey? _environmentKey;
+
+    public ApiKeyAuthenticator(AuthMode mode, string? environmentKey, ApiKeyStore? store, IRateLimitBackend limits, IModelRegistry registry, TimeProvider clock)
+    {
+        Mode = mode;
+        _store = store;
+        _limits = limits;
+        _registry = registry;
+        if (!string.IsNullOrEmpty(environmentKey))
+        {
+            // Only the hash is kept, and compared in fixed time, as the store does with its keys.
+            _environmentKeyHash = SHA256.HashData(Encoding.UTF8.GetBytes(environmentKey));
+            _environmentKeyLength = environmentKey.Length;
+            _environmentKey = new ApiKey(
+                "env", AuthOptions.ApiKeyEnvironmentVariable, "(env)", [], null, null, null, null, IsAdmin: true, clock.GetUtcNow(), null);
+        }
+    }
+
+    public AuthMode Mode { get; }
+
+    /// <summary>The key store, or null when keys come only from the environment (or authentication is off without one).</summary>
+    public ApiKeyStore? Store => _store;
+
+    /// <summary>Authenticates the request, or throws the 401 / UNAUTHENTICATED <see cref="ApiException"/>.</summary>
+    public CallerAccess Authenticate(HttpContext context)
+    {
+        if (Mode == AuthMode.Disabled)
+        {
+            return CallerAccess.Unrestricted;
+        }
+
+        var headers = context.Request.Headers;
+        var presented = ApiKeyCredentials.FromHeaders(headers.Authorization.ToString(), headers[ApiKeyCredentials.ApiKeyHeader].ToString());
+        if (MatchesEnvironmentKey(presented))
+        {
+            return new CallerAccess(_environmentKey, _limits, _registry, context.Response);
+        }
+
+        var result = _store?.Authenticate(presented)
+            ?? (presented.IsEmpty ? AuthenticationResult.Missing : AuthenticationResult.Unknown);
+        if (!result.Succeeded)
+        {
+            // The message names what is wrong, never the key.
+            throw new ApiException(new ApiError(ErrorKind.Unauthenticated, result.Message, null, "invalid_api_key"));
+        }
+
+        return new CallerAccess(result.Key, _limits, _registry, context.Response);
+    }
+
+    private bool MatchesEnvironmentKey(ReadOnlySpan<char> presented)
+    {
+        // Hashing only keys of the right length spares store keys a second hash; the length is all that leaks.
+        if (_environmentKeyHash is null || presented.Length != _environmentKeyLength)
+        {
+            return false;
+        }
+
+        Span<byte> utf8 = stackalloc byte[Encoding.UTF8.GetMaxByteCount(presented.Length)];
+        var length = Encoding.UTF8.GetBytes(presented, utf8);
+        Span<byte> hash = stackalloc byte[SHA256.HashSizeInBytes];
+        SHA256.HashData(utf8[..length], hash);
+        return CryptographicOperations.FixedTimeEquals(hash, _environmentKeyHash);
+    }
+}
