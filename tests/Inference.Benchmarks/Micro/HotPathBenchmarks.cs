@@ -8,6 +8,7 @@ using Inference.Engine;
 using Inference.Engine.Generation;
 using Inference.Engine.Sampling;
 using Inference.Engine.Tokenization;
+using Inference.Server.Auth;
 using Inference.Server.Hosting;
 using Inference.Server.Rest;
 using Inference.Server.Services;
@@ -178,5 +179,5 @@ public class ChatHandlerBenchmarks
     public bool Validate() => _validator.Validate(_request).IsValid;
 
     [Benchmark(Description = "unary chat handler, 16 tokens (synthetic)")]
-    public async Task<int> Complete() => (await _handler.CompleteAsync(_request, CancellationToken.None)).Usage.CompletionTokens;
+    public async Task<int> Complete() => (await _handler.CompleteAsync(_request, CallerAccess.Unrestricted, CancellationToken.None)).Usage.CompletionTokens;
 }
