@@ -20,8 +20,11 @@ public sealed class OpenApiDocumentTests : ServerFixture
     // test honest if both the document and the derivation lost a route.
     private static readonly string[] KnownRoutes =
     [
+        "DELETE /v1/admin/keys/{id}",
+        "GET /v1/admin/keys",
         "GET /v1/models",
         "GET /v1/models/{model}",
+        "POST /v1/admin/keys",
         "POST /v1/chat/completions",
         "POST /v1/completions",
         "POST /v1/detokenize",
@@ -38,7 +41,7 @@ public sealed class OpenApiDocumentTests : ServerFixture
     [OneTimeSetUp]
     public async Task ReadDocument()
     {
-        _http = new HttpClient { BaseAddress = HttpAddress, Timeout = TimeoutExtensions.Default };
+        _http = CreateHttpClient();
         using var response = await _http.GetAsync("/openapi.json").DefaultTimeout();
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("application/json"));
@@ -84,10 +87,14 @@ public sealed class OpenApiDocumentTests : ServerFixture
             {
                 var request = operation.RequestBody?.Content?["application/json"].Schema;
                 Assert.That(request?.Properties, Is.Not.Null.And.Not.Empty, $"{route}: request schema");
-                Assert.That(request!.Properties!.Keys, Does.Contain("model"), $"{route}: request schema");
+                // Inference requests name a model; the admin API's create request names the key instead.
+                var identifying = route.Contains("/admin/", StringComparison.Ordinal) ? "name" : "model";
+                Assert.That(request!.Properties!.Keys, Does.Contain(identifying), $"{route}: request schema");
             }
         }
 
+        var revoke = Operation("DELETE /v1/admin/keys/{id}");
+        Assert.That(revoke.Parameters!.Select(p => (p.Name, p.In, p.Required)), Is.EqualTo(new[] { ("id", (ParameterLocation?)ParameterLocation.Path, true) }));
         var getModel = Operation("GET /v1/models/{model}");
         Assert.That(getModel.Parameters!.Select(p => (p.Name, p.In, p.Required)), Is.EqualTo(new[] { ("model", (ParameterLocation?)ParameterLocation.Path, true) }));
     }
@@ -189,6 +196,8 @@ public sealed class OpenApiDocumentTests : ServerFixture
     [TestCase("POST", "/v1/embeddings", """{"model":"tiny-embed","input":"The sea is blue."}""")]
     [TestCase("POST", "/v1/tokenize", """{"model":"tiny-chat","prompt":"Hello"}""")]
     [TestCase("POST", "/v1/detokenize", """{"model":"tiny-chat","tokens":[614,3]}""")]
+    [TestCase("POST", "/v1/admin/keys", """{"name":"openapi-schema-check","allowed_models":["tiny-chat"],"requests_per_minute":600}""")]
+    [TestCase("GET", "/v1/admin/keys", null)]
     public async Task ResponseSchemas_DescribeEveryKeyTheServerReturns(string verb, string path, string? json)
     {
         using var response = json is null ? await _http.GetAsync(path).DefaultTimeout() : await Post(path, json);

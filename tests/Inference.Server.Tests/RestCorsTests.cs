@@ -15,7 +15,7 @@ public sealed class RestCorsTests : ServerFixture
     [Test]
     public async Task Preflight_ForAChatCompletion_AllowsTheOriginAndTheAuthorizationHeader()
     {
-        using var http = new HttpClient { Timeout = TimeoutExtensions.Default };
+        using var http = CreateHttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Options, new Uri(HttpAddress, "/v1/chat/completions"));
         request.Headers.Add("Origin", Allowed);
         request.Headers.Add("Access-Control-Request-Method", "POST");
@@ -47,7 +47,7 @@ public sealed class RestCorsTests : ServerFixture
     [Test]
     public async Task OpenApiDocument_FromAnAllowedOrigin_CarriesTheCorsHeader()
     {
-        using var http = new HttpClient { Timeout = TimeoutExtensions.Default };
+        using var http = CreateHttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(HttpAddress, "/openapi.json"));
         request.Headers.Add("Origin", Allowed);
         using var response = await http.SendAsync(request).DefaultTimeout();
@@ -57,7 +57,7 @@ public sealed class RestCorsTests : ServerFixture
 
     private async Task<HttpResponseMessage> PostChat(string origin, bool stream)
     {
-        using var http = new HttpClient { Timeout = TimeoutExtensions.Default };
+        using var http = CreateHttpClient();
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(HttpAddress, "/v1/chat/completions"))
         {
             Content = new StringContent(

@@ -83,7 +83,7 @@ public sealed class WebPagesNotBuiltTests : ServerFixture
     [TestCase("/docs")]
     public async Task Page_SaysToRunMakeWeb(string path)
     {
-        using var http = new HttpClient { BaseAddress = HttpAddress, Timeout = TimeoutExtensions.Default };
+        using var http = CreateHttpClient();
         using var response = await http.GetAsync(path).DefaultTimeout();
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
         Assert.That(response.Content.Headers.ContentType?.MediaType, Is.EqualTo("text/plain"));
