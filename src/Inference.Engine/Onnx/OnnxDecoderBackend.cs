@@ -42,20 +42,7 @@ internal sealed class OnnxDecoderBackend : IDecoderBackend
         var ids = Rent(ref _ids, batch * length);
         var mask = Rent(ref _mask, batch * length);
         var positions = Rent(ref _positions, batch * length);
-        for (int r = 0; r < batch; r++)
-        {
-            var prompt = prompts[r];
-            int padding = length - prompt.Count;
-            for (int t = 0; t < length; t++)
-            {
-                int at = (r * length) + t;
-                bool real = t >= padding;
-                ids[at] = real ? prompt[t - padding] : Config.PadTokenId;
-                mask[at] = real ? 1 : 0;
-                // Real tokens count from 0; padded slots hold 1 as transformers does (they are masked anyway).
-                positions[at] = real ? t - padding : 1;
-            }
-        }
+        LeftPad(prompts, length, Config.PadTokenId, ids, mask, positions);
 
         using var empty = KvCache.Empty(Config, batch);
         var (logits, present) = _session.Run(ids, mask, positions, batch, length, empty);
@@ -67,6 +54,26 @@ internal sealed class OnnxDecoderBackend : IDecoderBackend
         }
 
         return _logits;
+    }
+
+    /// <summary>Lays prompts out as transformers does for a batch: right-aligned in <paramref name="length"/>
+    /// slots, padding masked, real positions counting from 0 and padded ones holding 1.</summary>
+    internal static void LeftPad(
+        IReadOnlyList<IReadOnlyList<int>> prompts, int length, int padTokenId, Span<long> ids, Span<long> mask, Span<long> positions)
+    {
+        for (int r = 0; r < prompts.Count; r++)
+        {
+            var prompt = prompts[r];
+            int padding = length - prompt.Count;
+            for (int t = 0; t < length; t++)
+            {
+                int at = (r * length) + t;
+                bool real = t >= padding;
+                ids[at] = real ? prompt[t - padding] : padTokenId;
+                mask[at] = real ? 1 : 0;
+                positions[at] = real ? t - padding : 1;
+            }
+        }
     }
 
     public IStepLogits Decode(ReadOnlySpan<int> slots, ReadOnlySpan<int> tokens)
