@@ -13,6 +13,20 @@ internal static class AcceleratorFactory
     /// reductions with 4 lanes.</summary>
     public const int CpuWarpSize = 4;
 
+    /// <summary>Whether ILGPU sees a CUDA device on this machine.</summary>
+    public static bool CudaAvailable()
+    {
+        try
+        {
+            using var context = Context.Create(builder => builder.Cuda());
+            return context.GetCudaDevices().Count > 0;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException or TypeInitializationException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
     public static (Context Context, Accelerator Accelerator) Open(ExecutionProvider provider, string model)
     {
         if (provider == ExecutionProvider.IlgpuCpu)

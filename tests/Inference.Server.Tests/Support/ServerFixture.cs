@@ -67,7 +67,7 @@ public abstract class ServerFixture
     }
 
     /// <summary>A loopback port free now; fixtures use it for servers of their own.</summary>
-    protected static int FreePort()
+    protected internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
