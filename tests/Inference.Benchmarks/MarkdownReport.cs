@@ -21,14 +21,20 @@ internal sealed class MarkdownReport
         _text.AppendLine();
     }
 
-    public void Write()
+    public void Write() => WriteTo(
+        Path.Combine(ProjectFolder(), "RESULTS.md"),
+        "Benchmark results",
+        "make bench",
+        "Every ratio compares two measurements taken in the same run, alternating A and B, medians.");
+
+    /// <summary>Writes the sections under a heading naming the command, the time and the machine.</summary>
+    public void WriteTo(string path, string title, string command, string method)
     {
-        string path = Path.Combine(ProjectFolder(), "RESULTS.md");
         string header =
-            "# Benchmark results\n\n" +
-            $"Written by `make bench` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, " +
+            $"# {title}\n\n" +
+            $"Written by `{command}` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, " +
             $"{System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}. " +
-            "Every ratio compares two measurements taken in the same run, alternating A and B, medians.\n\n";
+            method + "\n\n";
         File.WriteAllText(path, header + _text);
         Console.WriteLine($"Results written to {path}");
     }
