@@ -34,27 +34,6 @@ internal static class BenchModels
             RopeTheta = 1e6,
             TieWordEmbeddings = false,
         };
-        var config = new GenAiConfig
-        {
-            ModelType = architecture.ModelType,
-            DecoderFileName = "random",
-            ContextLength = architecture.ContextLength,
-            VocabSize = architecture.VocabSize,
-            LayerCount = architecture.LayerCount,
-            KeyValueHeadCount = architecture.KeyValueHeadCount,
-            HeadSize = architecture.HeadSize,
-            EosTokenIds = [0],
-            PadTokenId = 0,
-            InputIdsName = "input_ids",
-            AttentionMaskName = null,
-            PositionIdsName = null,
-            PastKeyNamePattern = "",
-            PastValueNamePattern = "",
-            LogitsName = "logits",
-            PresentKeyNamePattern = "",
-            PresentValueNamePattern = "",
-            Search = new SearchDefaults(false, 1f, 0, 1f, 1f, architecture.ContextLength),
-        };
-        return (config, DecoderWeights.Random(architecture, seed: 1));
+        return (architecture.ToGenAiConfig(), DecoderWeights.Random(architecture, seed: 1));
     }
 }

@@ -221,48 +221,28 @@ internal static class OnnxModelReader
         return (key, value);
     }
 
-    private static void ReadInt64s(CodedInputStream input, WireFormat.WireType wire, List<long> into)
+    private static void ReadInt64s(CodedInputStream input, WireFormat.WireType wire, List<long> into) =>
+        ReadRepeated(input, wire, into, static i => i.ReadInt64());
+
+    private static void ReadInt32s(CodedInputStream input, WireFormat.WireType wire, List<int> into) =>
+        ReadRepeated(input, wire, into, static i => i.ReadInt32());
+
+    private static void ReadFloats(CodedInputStream input, WireFormat.WireType wire, List<float> into) =>
+        ReadRepeated(input, wire, into, static i => i.ReadFloat());
+
+    /// <summary>A repeated scalar field, packed (one length-delimited run) or not (one value per tag).</summary>
+    private static void ReadRepeated<T>(CodedInputStream input, WireFormat.WireType wire, List<T> into, Func<CodedInputStream, T> read)
     {
         if (wire != WireFormat.WireType.LengthDelimited)
         {
-            into.Add(input.ReadInt64());
+            into.Add(read(input));
             return;
         }
 
         var packed = input.ReadBytes().CreateCodedInput();
         while (!packed.IsAtEnd)
         {
-            into.Add(packed.ReadInt64());
-        }
-    }
-
-    private static void ReadInt32s(CodedInputStream input, WireFormat.WireType wire, List<int> into)
-    {
-        if (wire != WireFormat.WireType.LengthDelimited)
-        {
-            into.Add(input.ReadInt32());
-            return;
-        }
-
-        var packed = input.ReadBytes().CreateCodedInput();
-        while (!packed.IsAtEnd)
-        {
-            into.Add(packed.ReadInt32());
-        }
-    }
-
-    private static void ReadFloats(CodedInputStream input, WireFormat.WireType wire, List<float> into)
-    {
-        if (wire != WireFormat.WireType.LengthDelimited)
-        {
-            into.Add(input.ReadFloat());
-            return;
-        }
-
-        var packed = input.ReadBytes().CreateCodedInput();
-        while (!packed.IsAtEnd)
-        {
-            into.Add(packed.ReadFloat());
+            into.Add(read(packed));
         }
     }
 }

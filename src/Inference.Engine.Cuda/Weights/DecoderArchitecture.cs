@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Inference.Engine.Models;
 using Inference.Engine.Onnx;
 
 namespace Inference.Engine.Cuda.Weights;
@@ -34,6 +35,30 @@ internal sealed record DecoderArchitecture
     /// <summary>Rows of the fused q/k/v projection.</summary>
     public int QkvRows => (HeadCount + (2 * KeyValueHeadCount)) * HeadSize;
 
+    /// <summary>The <c>genai_config.json</c> facts the engine needs, for models made without a folder (random
+    /// weights in benchmarks and tests).</summary>
+    public GenAiConfig ToGenAiConfig() => new()
+    {
+        ModelType = ModelType,
+        DecoderFileName = "",
+        ContextLength = ContextLength,
+        VocabSize = VocabSize,
+        LayerCount = LayerCount,
+        KeyValueHeadCount = KeyValueHeadCount,
+        HeadSize = HeadSize,
+        EosTokenIds = [0],
+        PadTokenId = 0,
+        InputIdsName = "input_ids",
+        AttentionMaskName = null,
+        PositionIdsName = null,
+        PastKeyNamePattern = "",
+        PastValueNamePattern = "",
+        LogitsName = "logits",
+        PresentKeyNamePattern = "",
+        PresentValueNamePattern = "",
+        Search = new SearchDefaults(false, 1f, 0, 1f, 1f, ContextLength),
+    };
+
     /// <summary>Reads and checks <c>config.json</c> in <paramref name="folder"/> against <paramref name="genai"/>.</summary>
     public static DecoderArchitecture Load(string folder, GenAiConfig genai)
     {
@@ -45,17 +70,7 @@ internal sealed record DecoderArchitecture
                 $"the norm epsilon) beside genai_config.json; {Supported}.");
         }
 
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(File.ReadAllBytes(path));
-        }
-        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
-        {
-            throw new ModelLoadException($"{path}: cannot be read as JSON ({e.Message}).", e);
-        }
-
-        using (document)
+        using (var document = ModelJson.Read(path))
         {
             var root = document.RootElement;
             string modelType = String(root, "model_type") ?? genai.ModelType;

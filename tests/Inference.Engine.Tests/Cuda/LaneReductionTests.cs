@@ -52,7 +52,7 @@ public sealed class LaneReductionTests
     /// <summary>Prefill (in chunks of 4 tokens, so one prompt spans two forward passes), then one decode step.</summary>
     private static (float[] Logits, int[] ArgMax) Run(IDeviceDecoder device, int[][] prompts)
     {
-        using var backend = new IlgpuDecoderBackend(Config(), device, slots: 2);
+        using var backend = new IlgpuDecoderBackend(Shape.ToGenAiConfig(), device, slots: 2);
         var slots = new int[2];
         var prefill = backend.Prefill(prompts, slots);
         var logits = new List<float>();
@@ -72,26 +72,4 @@ public sealed class LaneReductionTests
 
         return ([.. logits], [.. argMax]);
     }
-
-    private static GenAiConfig Config() => new()
-    {
-        ModelType = "llama",
-        DecoderFileName = "random",
-        ContextLength = Shape.ContextLength,
-        VocabSize = Shape.VocabSize,
-        LayerCount = Shape.LayerCount,
-        KeyValueHeadCount = Shape.KeyValueHeadCount,
-        HeadSize = Shape.HeadSize,
-        EosTokenIds = [0],
-        PadTokenId = 0,
-        InputIdsName = "input_ids",
-        AttentionMaskName = null,
-        PositionIdsName = null,
-        PastKeyNamePattern = "",
-        PastValueNamePattern = "",
-        LogitsName = "logits",
-        PresentKeyNamePattern = "",
-        PresentValueNamePattern = "",
-        Search = new SearchDefaults(false, 1f, 0, 1f, 1f, Shape.ContextLength),
-    };
 }
