@@ -8,7 +8,7 @@ PLAYGROUND := src/Inference.Playground
 CHROMIUM ?= /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: build run web test test-deps lint proto bench clean
+.PHONY: build run web test test-deps lint proto bench bench-gpu clean
 
 build: web
 	$(DOTNET) build Inference.sln
@@ -67,6 +67,13 @@ bench:
 	cd tests/Inference.Benchmarks/transformers-js && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund
 	$(DOTNET) build -c Release tests/Inference.Benchmarks
 	$(DOTNET) run -c Release --no-build --project tests/Inference.Benchmarks --
+
+# The ILGPU backend on an NVIDIA GPU: publishes a self-contained single-file benchmark (linux-x64; the GPU machine needs
+# only the NVIDIA driver) to artifacts/bench-gpu and runs it; writes tests/Inference.Benchmarks.Gpu/RESULTS-GPU.md.
+# Without a GPU it says so and fails. BENCH_GPU_ARGS="--accelerator ilgpu-cpu" smoke-tests the binary on the CPU.
+bench-gpu:
+	$(DOTNET) publish tests/Inference.Benchmarks.Gpu -c Release -r linux-x64 --self-contained -p:PublishSingleFile=true -o artifacts/bench-gpu
+	cd artifacts/bench-gpu && ./Inference.Benchmarks.Gpu --results $(CURDIR)/tests/Inference.Benchmarks.Gpu/RESULTS-GPU.md $(BENCH_GPU_ARGS)
 
 clean:
 	$(DOTNET) clean Inference.sln

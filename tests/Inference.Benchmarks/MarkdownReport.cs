@@ -40,12 +40,16 @@ internal sealed class MarkdownReport
             }
         }
 
-        string header =
-            "# Benchmark results\n\n" +
-            $"Last written by `make bench` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, " +
-            $"{System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}; a suite run on its own " +
-            "replaces only its own section. Every ratio compares two measurements taken in the same run, alternating A and B, medians.\n\n";
+        string header = Header("Benchmark results", "make bench",
+            "A suite run on its own replaces only its own section. Every ratio compares two measurements taken in the same run, alternating A and B, medians.");
         File.WriteAllText(path, header + string.Concat(sections.Select(s => s.Text)));
+        Console.WriteLine($"Results written to {path}");
+    }
+
+    /// <summary>Writes this run's sections alone under a heading naming the command, the time and the machine.</summary>
+    public void WriteTo(string path, string title, string command, string method)
+    {
+        File.WriteAllText(path, Header(title, command, method) + _text);
         Console.WriteLine($"Results written to {path}");
     }
 
@@ -61,6 +65,11 @@ internal sealed class MarkdownReport
 
         return sections;
     }
+
+    private static string Header(string title, string command, string method) =>
+        $"# {title}\n\n" +
+        $"Written by `{command}` on {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, " +
+        $"{System.Runtime.InteropServices.RuntimeInformation.OSDescription}, .NET {Environment.Version}. {method}\n\n";
 
     /// <summary>The project folder, found from the binary's location (bin/Release/net10.0/ below it).</summary>
     public static string ProjectFolder()

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Inference.Engine.Models;
 using Inference.Engine.Onnx;
 
 namespace Inference.Engine.Embeddings;
@@ -10,17 +11,7 @@ internal sealed record EncoderConfig(string OnnxPath, PoolingMode Pooling, bool 
     public static EncoderConfig Load(string folder)
     {
         string path = Path.Combine(folder, "config.json");
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(File.ReadAllBytes(path));
-        }
-        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
-        {
-            throw new ModelLoadException($"{path}: cannot be read as JSON ({e.Message}).", e);
-        }
-
-        using (document)
+        using (var document = ModelJson.Read(path))
         {
             var root = document.RootElement;
             string onnxFile = root.TryGetProperty("onnx_file", out var file) && file.ValueKind == JsonValueKind.String

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Inference.Engine.Decoding;
 using Inference.Engine.Onnx;
 using Inference.Engine.Scheduling;
 using Inference.Engine.Templates;
@@ -12,12 +13,12 @@ internal sealed class ChatModel : IChatModel, IDisposable
     private readonly ITokenizer _tokenizer;
     private readonly TokenizerConfig _tokenizerConfig;
     private readonly ChatTemplate? _chatTemplate;
-    private readonly DecoderSession _decoder;
+    private readonly IDecoderBackend _decoder;
     private readonly TimeProvider _clock;
 
     private ChatModel(
         ModelInfo info, ITokenizer tokenizer, TokenizerConfig tokenizerConfig, ChatTemplate? chatTemplate,
-        DecoderSession decoder, SchedulerOptions schedulerOptions, TimeProvider clock)
+        IDecoderBackend decoder, SchedulerOptions schedulerOptions, TimeProvider clock)
     {
         Info = info;
         _tokenizer = tokenizer;
@@ -32,11 +33,11 @@ internal sealed class ChatModel : IChatModel, IDisposable
 
     internal DecodeScheduler Scheduler { get; }
 
-    internal DecoderSession Decoder => _decoder;
+    internal IDecoderBackend Decoder => _decoder;
 
     internal ITokenizer Tokenizer => _tokenizer;
 
-    public static ChatModel Load(ModelDefinition definition, TimeProvider clock)
+    public static ChatModel Load(ModelDefinition definition, TimeProvider clock, IDecoderBackendFactory? backends)
     {
         string folder = definition.Path;
         var config = GenAiConfig.Load(System.IO.Path.Combine(folder, "genai_config.json"));
@@ -55,11 +56,30 @@ internal sealed class ChatModel : IChatModel, IDisposable
             }
         }
 
-        var decoder = new DecoderSession(config, folder, definition.ExecutionProvider, definition.IntraOpThreads);
+        var decoder = CreateBackend(config, definition, backends);
         var info = new ModelInfo(
             definition.Id, ModelKind.Chat, config.ContextLength, clock.GetUtcNow().ToUnixTimeSeconds(),
             definition.OwnedBy, [.. definition.Aliases]);
         return new ChatModel(info, tokenizer, tokenizerConfig, template, decoder, definition.Scheduler, clock);
+    }
+
+    private static IDecoderBackend CreateBackend(GenAiConfig config, ModelDefinition definition, IDecoderBackendFactory? backends)
+    {
+        if (definition.ExecutionProvider == ExecutionProvider.Cpu)
+        {
+            return new OnnxDecoderBackend(
+                new DecoderSession(config, definition.Path, definition.ExecutionProvider, definition.IntraOpThreads));
+        }
+
+        if (backends is null || !backends.Serves(definition.ExecutionProvider))
+        {
+            // Never fall back to the CPU silently: a user who asked for a GPU must learn that it is not used.
+            throw new ModelLoadException(
+                $"Model '{definition.Id}': the execution provider '{definition.ExecutionProvider}' needs the ILGPU backend " +
+                "(Inference.Engine.Cuda), which this host did not register.");
+        }
+
+        return backends.Create(config, definition);
     }
 
     public IReadOnlyList<int> Tokenize(string text) => _tokenizer.Encode(text);

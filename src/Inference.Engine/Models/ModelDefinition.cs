@@ -18,8 +18,12 @@ public sealed class ModelDefinition
     /// <summary>Other names that resolve to this model.</summary>
     public IList<string> Aliases { get; set; } = [];
 
-    /// <summary>cpu (default) or cuda.</summary>
+    /// <summary>cpu (default, ONNX Runtime), cuda (the ILGPU backend on an NVIDIA GPU) or ilgpu-cpu (the same
+    /// kernels on ILGPU's CPU accelerator, for verification only).</summary>
     public ExecutionProvider ExecutionProvider { get; set; } = ExecutionProvider.Cpu;
+
+    /// <summary>Weight storage of the ILGPU backend (cuda, ilgpu-cpu).</summary>
+    public WeightStorage WeightStorage { get; set; } = WeightStorage.Auto;
 
     /// <summary>Threads ONNX Runtime uses inside one operator; 0 lets it choose.</summary>
     public int IntraOpThreads { get; set; }

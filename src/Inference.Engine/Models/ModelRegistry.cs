@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using Inference.Engine.Decoding;
 using Inference.Engine.Embeddings;
 
 namespace Inference.Engine.Models;
@@ -10,8 +11,13 @@ public sealed class ModelRegistry : IModelRegistry, IDisposable
     private readonly Dictionary<string, IEmbeddingModel> _embedding = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ModelInfo> _byName = new(StringComparer.Ordinal);
     private readonly List<IDisposable> _owned = [];
+    private readonly IDecoderBackendFactory? _backends;
 
-    private ModelRegistry(IReadOnlyList<ModelInfo> models) => Models = models;
+    private ModelRegistry(IReadOnlyList<ModelInfo> models, IDecoderBackendFactory? backends)
+    {
+        Models = models;
+        _backends = backends;
+    }
 
     /// <inheritdoc />
     public IReadOnlyList<ModelInfo> Models { get; private set; }
@@ -20,10 +26,16 @@ public sealed class ModelRegistry : IModelRegistry, IDisposable
     /// Loads the models. A folder that cannot be loaded stops everything with a <see cref="ModelLoadException"/>
     /// naming the file and the problem: a service that starts without a configured model fails later and worse.
     /// </summary>
-    public static ModelRegistry Load(IEnumerable<ModelDefinition> definitions, TimeProvider? clock = null)
+    public static ModelRegistry Load(IEnumerable<ModelDefinition> definitions, TimeProvider? clock = null) =>
+        Load(definitions, clock, backends: null);
+
+    /// <summary>Loads the models, with <paramref name="backends"/> serving execution providers other than the
+    /// CPU (the host registers the ILGPU backend this way, so the engine needs no GPU packages).</summary>
+    internal static ModelRegistry Load(
+        IEnumerable<ModelDefinition> definitions, TimeProvider? clock, IDecoderBackendFactory? backends)
     {
         clock ??= TimeProvider.System;
-        var registry = new ModelRegistry([]);
+        var registry = new ModelRegistry([], backends);
         var infos = new List<ModelInfo>();
         try
         {
@@ -66,7 +78,7 @@ public sealed class ModelRegistry : IModelRegistry, IDisposable
         ModelInfo info;
         if (kind == ModelKind.Chat)
         {
-            var model = ChatModel.Load(definition, clock);
+            var model = ChatModel.Load(definition, clock, _backends);
             _owned.Add(model);
             info = model.Info;
             Register(info, () => _chat[info.Id] = model);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Inference.Engine.Models;
 
 namespace Inference.Engine.Onnx;
 
@@ -39,17 +40,7 @@ internal sealed record GenAiConfig
     /// <summary>Reads and checks <c>genai_config.json</c>; every problem names the file and the key.</summary>
     public static GenAiConfig Load(string path)
     {
-        JsonDocument document;
-        try
-        {
-            document = JsonDocument.Parse(File.ReadAllBytes(path));
-        }
-        catch (Exception e) when (e is IOException or JsonException or UnauthorizedAccessException)
-        {
-            throw new ModelLoadException($"{path}: cannot be read as JSON ({e.Message}).", e);
-        }
-
-        using (document)
+        using (var document = ModelJson.Read(path))
         {
             var root = document.RootElement;
             var model = Required(root, "model", path);

@@ -12,6 +12,12 @@ internal static class SessionFactory
             throw new ModelLoadException($"{modelPath}: the ONNX file does not exist.");
         }
 
+        if (provider == ExecutionProvider.IlgpuCpu)
+        {
+            throw new ModelLoadException(
+                $"{modelPath}: the execution provider ilgpu-cpu runs decoder (chat) models only; use cpu for this model.");
+        }
+
         var options = new SessionOptions
         {
             GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,

@@ -26,19 +26,29 @@ internal sealed class Sampler
         _sortKeys = new float[vocabularySize];
         _seenTokens = options.RepetitionPenalty != 1f ? [.. promptTokens] : [];
         _random = new SplitMix64(options.Seed ?? BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8)));
+        NeedsLogits = !IsGreedy || options.LogitBias is { Count: > 0 } || options.RepetitionPenalty != 1f
+            || options.PresencePenalty != 0f || options.FrequencyPenalty != 0f;
+    }
+
+    /// <summary>Takes the argmax of the raw logits as the next token (only when <see cref="NeedsLogits"/> is
+    /// false) and records it as <see cref="Next"/> would.</summary>
+    public int Take(int argMax)
+    {
+        Record(argMax);
+        return argMax;
     }
 
     private bool IsGreedy => _options.Temperature <= 0f || _options.TopK == 1;
 
-    private bool AdjustsScores =>
-        _options.LogitBias is { Count: > 0 } || _options.RepetitionPenalty != 1f
-        || _options.PresencePenalty != 0f || _options.FrequencyPenalty != 0f;
+    /// <summary>False when the choice is the argmax of the raw logits (greedy, no bias, no penalties), which a
+    /// device can compute without copying the logits out; see <see cref="Take"/>.</summary>
+    public bool NeedsLogits { get; }
 
     /// <summary>Picks the next token and records it for the penalties.</summary>
     public int Next(ReadOnlySpan<float> logits)
     {
         int token;
-        if (IsGreedy && !AdjustsScores)
+        if (!NeedsLogits)
         {
             // Nothing to change in the logits: choose from them as they are, without the copy.
             token = ArgMax(logits);

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Text;
+using Inference.Engine.Decoding;
 using Inference.Engine.Onnx;
 using Inference.Engine.Tokenization;
 
@@ -10,12 +11,12 @@ namespace Inference.Engine.Scheduling;
 /// <summary>
 /// Continuous batching for one decoder: requests wait in a bounded queue, join the running batch after their
 /// prefill, are decoded together one token per step, and leave as soon as they finish or are cancelled.
-/// A single dedicated thread drives the ONNX session, so the session needs no locking and request threads never
+/// A single dedicated thread drives the decoder backend, so the backend needs no locking and request threads never
 /// block on model compute.
 /// </summary>
 internal sealed class DecodeScheduler : IDisposable
 {
-    private readonly DecoderSession _decoder;
+    private readonly IDecoderBackend _decoder;
     private readonly ITokenizer _tokenizer;
     private readonly SchedulerOptions _options;
     private readonly HashSet<int> _eosTokenIds;
@@ -26,15 +27,14 @@ internal sealed class DecodeScheduler : IDisposable
     private readonly string _model;
     private readonly List<SequenceState> _rows = [];
     private readonly List<SequenceState> _admitted = [];
-    private KvCache? _cache;
     private int _pendingCount;
     private int _held;
     private int _activeSequences;
-    private long[] _idsBuffer = new long[64];
-    private long[] _maskBuffer = new long[256];
-    private long[] _positionsBuffer = new long[64];
+    private readonly List<IReadOnlyList<int>> _prompts = [];
+    private int[] _slotBuffer = new int[16];
+    private int[] _tokens = new int[16];
 
-    public DecodeScheduler(DecoderSession decoder, ITokenizer tokenizer, SchedulerOptions options, string name)
+    public DecodeScheduler(IDecoderBackend decoder, ITokenizer tokenizer, SchedulerOptions options, string name)
     {
         _decoder = decoder;
         _tokenizer = tokenizer;
@@ -205,105 +205,71 @@ internal sealed class DecodeScheduler : IDisposable
         }
     }
 
-    /// <summary>Runs the prompts of newly admitted sequences as one left-padded batch and merges them in.</summary>
+    /// <summary>Runs the prompts of newly admitted sequences and adds the unfinished ones to the batch.</summary>
     private void Prefill(List<SequenceState> admitted)
     {
-        int batch = admitted.Count;
-        int length = 0;
+        _prompts.Clear();
         foreach (var sequence in admitted)
         {
-            length = Math.Max(length, sequence.Request.PromptTokens.Count);
+            _prompts.Add(sequence.Request.PromptTokens);
         }
 
-        var ids = Rent(ref _idsBuffer, batch * length);
-        var mask = Rent(ref _maskBuffer, batch * length);
-        var positions = Rent(ref _positionsBuffer, batch * length);
-        for (int r = 0; r < batch; r++)
+        var slots = RentSlots(admitted.Count);
+        IStepLogits logits;
+        try
         {
-            var prompt = admitted[r].Request.PromptTokens;
-            int padding = length - prompt.Count;
-            for (int t = 0; t < length; t++)
+            logits = _decoder.Prefill(_prompts, slots);
+        }
+        catch (Exception e)
+        {
+            // These sequences are in neither the queue nor the batch: fail them here or they would wait forever.
+            foreach (var sequence in admitted)
             {
-                int at = (r * length) + t;
-                bool real = t >= padding;
-                ids[at] = real ? prompt[t - padding] : Config.PadTokenId;
-                mask[at] = real ? 1 : 0;
-                // Real tokens count from 0; padded slots hold 1 as transformers does (they are masked anyway).
-                positions[at] = real ? t - padding : 1;
+                ReleaseIfCompleted(sequence.Output.Writer.TryComplete(e));
+                EngineMetrics.RecordOutcome(_model, "error");
+            }
+
+            throw;
+        }
+
+        for (int r = 0; r < admitted.Count; r++)
+        {
+            var sequence = admitted[r];
+            sequence.Slot = slots[r];
+            sequence.CachedTokens = sequence.Request.PromptTokens.Count;
+            Emit(sequence, logits, r);
+            if (sequence.IsFinished)
+            {
+                _decoder.Release(sequence.Slot);
+            }
+            else
+            {
+                _rows.Add(sequence);
             }
         }
 
-        using var empty = KvCache.Empty(Config, batch);
-        var (logits, present) = _decoder.Run(ids, mask, positions, batch, length, empty);
-        using (logits)
-        {
-            var data = logits.GetTensorDataAsSpan<float>();
-            int vocabulary = Config.VocabSize;
-            for (int r = 0; r < batch; r++)
-            {
-                var sequence = admitted[r];
-                sequence.CachedTokens = sequence.Request.PromptTokens.Count;
-                var row = data.Slice((((r * length) + length - 1) * vocabulary), vocabulary);
-                Emit(sequence, row);
-            }
-        }
-
-        // Merge: existing rows keep their cache, new rows take theirs from the prefill, all right-aligned.
-        var sources = new List<(KvCache, int)>(_rows.Count + batch);
-        var rows = new List<SequenceState>(_rows.Count + batch);
-        for (int r = 0; r < _rows.Count; r++)
-        {
-            sources.Add((_cache!, r));
-            rows.Add(_rows[r]);
-        }
-
-        for (int r = 0; r < batch; r++)
-        {
-            if (!admitted[r].IsFinished)
-            {
-                sources.Add((present, r));
-                rows.Add(admitted[r]);
-            }
-        }
-
-        ReplaceCache(rows, sources);
-        present.Dispose();
+        _activeSequences = _rows.Count;
     }
 
     private void DecodeStep()
     {
         int batch = _rows.Count;
-        int past = _cache!.Length;
-        int total = past + 1;
-        var ids = Rent(ref _idsBuffer, batch);
-        var positions = Rent(ref _positionsBuffer, batch);
-        var mask = Rent(ref _maskBuffer, batch * total);
+        var slots = RentSlots(batch);
+        var tokens = _tokens.Length >= batch ? _tokens : _tokens = new int[Math.Max(batch, _tokens.Length * 2)];
+        for (int r = 0; r < batch; r++)
+        {
+            slots[r] = _rows[r].Slot;
+            tokens[r] = _rows[r].LastToken;
+        }
+
+        var logits = _decoder.Decode(slots[..batch], tokens.AsSpan(0, batch));
+        bool anyFinished = false;
         for (int r = 0; r < batch; r++)
         {
             var sequence = _rows[r];
-            ids[r] = sequence.LastToken;
-            positions[r] = sequence.CachedTokens;
-            int padding = past - sequence.CachedTokens;
-            var rowMask = mask.AsSpan(r * total, total);
-            rowMask[..padding].Clear();
-            rowMask[padding..].Fill(1);
-        }
-
-        var (logits, present) = _decoder.Run(ids, mask, positions, batch, 1, _cache);
-        _cache.Dispose();
-        _cache = present;
-        bool anyFinished = false;
-        using (logits)
-        {
-            var data = logits.GetTensorDataAsSpan<float>();
-            int vocabulary = Config.VocabSize;
-            for (int r = 0; r < batch; r++)
-            {
-                var sequence = _rows[r];
-                sequence.CachedTokens++;
-                Emit(sequence, data.Slice(r * vocabulary, vocabulary));
-                anyFinished |= sequence.IsFinished;
-            }
+            sequence.CachedTokens++;
+            Emit(sequence, logits, r);
+            anyFinished |= sequence.IsFinished;
         }
 
         EngineMetrics.BatchSize.Record(batch, new KeyValuePair<string, object?>("gen_ai.request.model", _model));
@@ -313,9 +279,28 @@ internal sealed class DecodeScheduler : IDisposable
         }
     }
 
-    private void Emit(SequenceState sequence, ReadOnlySpan<float> logits)
+    private Span<int> RentSlots(int count)
     {
-        int token = sequence.Sampler.Next(logits);
+        if (_slotBuffer.Length < count)
+        {
+            _slotBuffer = new int[Math.Max(count, _slotBuffer.Length * 2)];
+        }
+
+        return _slotBuffer.AsSpan(0, count);
+    }
+
+    /// <summary>Picks the next token: from the device's argmax when the sampler would only take the argmax of
+    /// unmodified logits, from the full row otherwise.</summary>
+    private void Emit(SequenceState sequence, IStepLogits logits, int row)
+    {
+        bool full = sequence.Sampler.NeedsLogits || sequence.Request.TopLogProbs is not null;
+        var values = full ? logits.Row(row) : default;
+        int token = full ? sequence.Sampler.Next(values) : sequence.Sampler.Take(logits.ArgMax(row));
+        Emit(sequence, token, values);
+    }
+
+    private void Emit(SequenceState sequence, int token, ReadOnlySpan<float> logits)
+    {
         TokenLogProbs? logProbs = sequence.Request.TopLogProbs is { } top ? LogProbsOf(logits, token, top) : null;
         var item = sequence.Accept(token, _eosTokenIds.Contains(token), Config.ContextLength, logProbs);
         sequence.Output.Writer.TryWrite(item);
@@ -381,38 +366,19 @@ internal sealed class DecodeScheduler : IDisposable
         return new TokenLogProb(token, Encoding.UTF8.GetString(bytes), bytes, logProb);
     }
 
-    /// <summary>Takes rows out of the batch and rebuilds the cache, trimming slots that are now padding for
-    /// every remaining row (so a long sequence leaving shrinks the work of every later step).</summary>
+    /// <summary>Takes rows out of the batch and gives their cache slots back.</summary>
     private void RemoveRows(Predicate<SequenceState> leaves)
     {
-        var sources = new List<(KvCache, int)>(_rows.Count);
-        var remaining = new List<SequenceState>(_rows.Count);
-        for (int r = 0; r < _rows.Count; r++)
+        for (int r = _rows.Count - 1; r >= 0; r--)
         {
-            if (!leaves(_rows[r]))
+            if (leaves(_rows[r]))
             {
-                sources.Add((_cache!, r));
-                remaining.Add(_rows[r]);
+                _decoder.Release(_rows[r].Slot);
+                _rows.RemoveAt(r);
             }
         }
 
-        ReplaceCache(remaining, sources);
-    }
-
-    private void ReplaceCache(List<SequenceState> rows, List<(KvCache, int)> sources)
-    {
-        int length = 0;
-        foreach (var row in rows)
-        {
-            length = Math.Max(length, row.CachedTokens);
-        }
-
-        var next = rows.Count > 0 ? KvCache.Gather(Config, sources, length) : null;
-        _cache?.Dispose();
-        _cache = next;
-        _rows.Clear();
-        _rows.AddRange(rows);
-        _activeSequences = rows.Count;
+        _activeSequences = _rows.Count;
     }
 
     private void Cancel(SequenceState sequence)
@@ -432,10 +398,13 @@ internal sealed class DecodeScheduler : IDisposable
             EngineMetrics.RecordOutcome(_model, outcome);
         }
 
+        foreach (var row in _rows)
+        {
+            _decoder.Release(row.Slot);
+        }
+
         _rows.Clear();
         _activeSequences = 0;
-        _cache?.Dispose();
-        _cache = null;
         while (_pending.TryDequeue(out var waiting))
         {
             Interlocked.Decrement(ref _pendingCount);
@@ -451,16 +420,6 @@ internal sealed class DecodeScheduler : IDisposable
         {
             Interlocked.Decrement(ref _held);
         }
-    }
-
-    private static long[] Rent(ref long[] buffer, int length)
-    {
-        if (buffer.Length < length)
-        {
-            buffer = new long[Math.Max(length, buffer.Length * 2)];
-        }
-
-        return buffer;
     }
 
     public void Dispose()

@@ -56,6 +56,9 @@ internal sealed class SequenceState
 
     public Channel<GenerationEvent> Output { get; }
 
+    /// <summary>The decoder backend's cache slot of this sequence (valid once prefilled).</summary>
+    public int Slot { get; set; } = -1;
+
     /// <summary>Tokens of this sequence already in the attention cache.</summary>
     public int CachedTokens { get; set; }
 

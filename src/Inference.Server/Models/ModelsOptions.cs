@@ -30,8 +30,12 @@ public sealed class ModelFolderOptions
     /// <summary>Other names that resolve to this model.</summary>
     public IList<string> Aliases { get; } = [];
 
-    /// <summary>"cpu" (default) or "cuda". Asking for cuda where it is not installed stops start-up.</summary>
+    /// <summary>"cpu" (default: ONNX Runtime), "cuda" (the ILGPU backend on an NVIDIA GPU; without one, start-up
+    /// stops) or "ilgpu-cpu" (the same kernels on ILGPU's CPU accelerator: slow, for verification only).</summary>
     public string ExecutionProvider { get; set; } = "cpu";
+
+    /// <summary>Weight storage of the ILGPU backend: "auto" (as the ONNX file stores them), "fp32" or "fp16".</summary>
+    public string WeightStorage { get; set; } = "auto";
 
     /// <summary>Threads ONNX Runtime uses inside one operator; 0 lets it choose.</summary>
     public int IntraOpThreads { get; set; }

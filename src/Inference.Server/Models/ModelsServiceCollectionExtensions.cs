@@ -32,7 +32,10 @@ public static class ModelsServiceCollectionExtensions
             .Validate(o => o.Models.All(m => m.Id.Length > 0 && (m.Path.Length > 0 || m.Synthetic is not null)),
                 "Inference:Models: every model needs an Id and a Path (or a Synthetic section).")
             .Validate(o => o.Models.All(m => m.Kind is null or "" or "chat" or "embedding"), "Inference:Models:*:Kind must be chat or embedding.")
-            .Validate(o => o.Models.All(m => m.ExecutionProvider is "cpu" or "cuda"), "Inference:Models:*:ExecutionProvider must be cpu or cuda.")
+            .Validate(o => o.Models.All(m => ModelRegistryFactory.ExecutionProviders.ContainsKey(m.ExecutionProvider)),
+                "Inference:Models:*:ExecutionProvider must be cpu, cuda or ilgpu-cpu.")
+            .Validate(o => o.Models.All(m => ModelRegistryFactory.WeightStorages.ContainsKey(m.WeightStorage)),
+                "Inference:Models:*:WeightStorage must be auto, fp32 or fp16.")
             .Validate(o => o.Models.All(m => m.Scheduler.MaxBatchSize >= 1 && m.Scheduler.MaxQueuedRequests >= 0 && m.Scheduler.MaxPrefillTokensPerStep >= 1),
                 "Inference:Models:*:Scheduler: MaxBatchSize and MaxPrefillTokensPerStep must be at least 1, MaxQueuedRequests at least 0.")
             .ValidateOnStart();

@@ -80,10 +80,18 @@ public sealed class ModelRegistryTests
     }
 
     [Test]
-    public void CudaWhereTheProviderIsMissing_FailsWithWhatToInstall_NeverFallsBack()
+    public void CudaChatModelWithoutTheIlgpuBackend_FailsNamingIt_NeverFallsBack()
     {
         var error = Assert.Throws<ModelLoadException>(() => ModelRegistry.Load(
             [new ModelDefinition { Id = "gpu", Path = GoldenFiles.ModelFolder("tiny-chat"), ExecutionProvider = ExecutionProvider.Cuda }]));
+        Assert.That(error!.Message, Does.Contain("ILGPU").And.Contain("Inference.Engine.Cuda"));
+    }
+
+    [Test]
+    public void CudaEmbeddingModelWhereTheProviderIsMissing_FailsWithWhatToInstall_NeverFallsBack()
+    {
+        var error = Assert.Throws<ModelLoadException>(() => ModelRegistry.Load(
+            [new ModelDefinition { Id = "gpu", Path = GoldenFiles.ModelFolder("tiny-embed"), ExecutionProvider = ExecutionProvider.Cuda }]));
         Assert.That(error!.Message, Does.Contain("CUDA").And.Contain("Microsoft.ML.OnnxRuntime.Gpu"));
     }
 

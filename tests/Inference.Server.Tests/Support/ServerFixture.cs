@@ -129,5 +129,5 @@ public abstract class ServerFixture
         key is null ? inner : new ApiKeyHandler(key, inner);
 
     /// <summary>A loopback port free now; fixtures use it for servers of their own.</summary>
-    protected static int FreePort() => Ports.Free();
+    protected internal static int FreePort() => Ports.Free();
 }

@@ -1,0 +1,167 @@
+using Inference.Engine.Decoding;
+using Inference.Engine.Onnx;
+
+namespace Inference.Engine.Cuda.Device;
+
+/// <summary>
+/// The ILGPU decoder behind the scheduler's slot interface. A slot is a region of the device cache that a
+/// sequence keeps from prefill to release; prompts of any lengths are run unpadded (flattened, in chunks), and a
+/// decode step feeds one token per slot. Only the argmax of each row crosses to the host unless a row is asked for.
+/// </summary>
+internal sealed class IlgpuDecoderBackend : IDecoderBackend
+{
+    private readonly IDeviceDecoder _device;
+    private readonly int[] _lengths;
+    private readonly Stack<int> _free = new();
+    private readonly StepLogits _logits;
+    private readonly int[] _tokens;
+    private readonly int[] _slots;
+    private readonly int[] _positions;
+    private readonly int[] _outputs;
+
+    public IlgpuDecoderBackend(GenAiConfig config, IDeviceDecoder device, int slots)
+    {
+        Config = config;
+        _device = device;
+        _lengths = new int[slots];
+        for (int slot = slots - 1; slot >= 0; slot--)
+        {
+            _free.Push(slot);
+        }
+
+        _logits = new StepLogits(device, slots, config.VocabSize);
+        _tokens = new int[device.ChunkTokens];
+        _slots = new int[device.ChunkTokens];
+        _positions = new int[device.ChunkTokens];
+        _outputs = new int[slots];
+    }
+
+    public GenAiConfig Config { get; }
+
+    /// <summary>The device decoder, for benchmarks that report its bandwidth.</summary>
+    internal IDeviceDecoder Device => _device;
+
+    public IStepLogits Prefill(IReadOnlyList<IReadOnlyList<int>> prompts, Span<int> slots)
+    {
+        if (prompts.Count > _free.Count)
+        {
+            throw new InvalidOperationException($"{prompts.Count} prompts but {_free.Count} free cache slots.");
+        }
+
+        for (int r = 0; r < prompts.Count; r++)
+        {
+            slots[r] = _free.Pop();
+            _lengths[slots[r]] = 0;
+        }
+
+        // All prompts back to back, cut into chunks; a prompt's last token marks its logits row.
+        int filled = 0;
+        int outputs = 0;
+        int firstOutput = 0;
+        for (int r = 0; r < prompts.Count; r++)
+        {
+            var prompt = prompts[r];
+            for (int t = 0; t < prompt.Count; t++)
+            {
+                _tokens[filled] = prompt[t];
+                _slots[filled] = slots[r];
+                _positions[filled] = t;
+                if (t == prompt.Count - 1)
+                {
+                    _outputs[outputs++] = filled;
+                }
+
+                if (++filled == _tokens.Length)
+                {
+                    Forward(filled, outputs, firstOutput);
+                    firstOutput += outputs;
+                    filled = 0;
+                    outputs = 0;
+                }
+            }
+
+            _lengths[slots[r]] = prompt.Count;
+        }
+
+        if (filled > 0)
+        {
+            Forward(filled, outputs, firstOutput);
+        }
+
+        _logits.Reset(prompts.Count);
+        return _logits;
+    }
+
+    public IStepLogits Decode(ReadOnlySpan<int> slots, ReadOnlySpan<int> tokens)
+    {
+        for (int r = 0; r < slots.Length; r++)
+        {
+            int slot = slots[r];
+            if (_lengths[slot] >= Config.ContextLength)
+            {
+                throw new InvalidOperationException($"Slot {slot} is at the context length ({Config.ContextLength}).");
+            }
+
+            _tokens[r] = tokens[r];
+            _slots[r] = slot;
+            _positions[r] = _lengths[slot];
+            _outputs[r] = r;
+        }
+
+        Forward(slots.Length, slots.Length, 0);
+        foreach (int slot in slots)
+        {
+            _lengths[slot]++;
+        }
+
+        _logits.Reset(slots.Length);
+        return _logits;
+    }
+
+    public void Release(int slot) => _free.Push(slot);
+
+    private void Forward(int count, int outputs, int firstOutput) =>
+        _device.Forward(_tokens.AsSpan(0, count), _slots.AsSpan(0, count), _positions.AsSpan(0, count), _outputs.AsSpan(0, outputs), firstOutput);
+
+    public void Dispose() => _device.Dispose();
+
+    /// <summary>Argmax of every row fetched once per step; a full row copied only when asked for, once.</summary>
+    private sealed class StepLogits(IDeviceDecoder device, int slots, int vocabulary) : IStepLogits
+    {
+        private readonly int[] _argMax = new int[slots];
+        private readonly float[] _rows = new float[slots * vocabulary];
+        private readonly bool[] _copied = new bool[slots];
+        private int _count;
+        private bool _argMaxReady;
+
+        public void Reset(int rows)
+        {
+            _count = rows;
+            _argMaxReady = false;
+            Array.Clear(_copied, 0, rows);
+        }
+
+        public int ArgMax(int row)
+        {
+            if (!_argMaxReady)
+            {
+                device.ArgMax(_count, _argMax);
+                _argMaxReady = true;
+            }
+
+            return _argMax[row];
+        }
+
+        public ReadOnlySpan<float> Row(int row)
+        {
+            var span = _rows.AsSpan(row * vocabulary, vocabulary);
+            if (!_copied[row])
+            {
+                device.CopyLogits(row, span);
+                _copied[row] = true;
+            }
+
+            return span;
+        }
+    }
+}

@@ -1,0 +1,15 @@
+namespace Inference.Engine.Decoding;
+
+/// <summary>
+/// The logits of one step, valid until the backend's next call. Backends that run on a device answer
+/// <see cref="ArgMax"/> from a device-side reduction and copy a full row only when <see cref="Row"/> asks for it,
+/// so greedy sequences move a few bytes per step instead of a vocabulary of floats.
+/// </summary>
+internal interface IStepLogits
+{
+    /// <summary>The first index of the largest logit of row <paramref name="row"/> (torch.argmax's tie rule).</summary>
+    int ArgMax(int row);
+
+    /// <summary>The full logits of row <paramref name="row"/>.</summary>
+    ReadOnlySpan<float> Row(int row);
+}
