@@ -31,7 +31,7 @@ public sealed class IlgpuBackendTests : ServerFixture
     public void LoadOnnxRuntimeModel()
     {
         _onnx = ModelRegistry.Load([new ModelDefinition { Id = "tiny-chat", Path = Path.Combine(AppContext.BaseDirectory, "models", "tiny-chat") }]);
-        _http = new HttpClient { BaseAddress = HttpAddress, Timeout = TimeoutExtensions.Default };
+        _http = CreateHttpClient();
     }
 
     [OneTimeTearDown]
@@ -44,7 +44,7 @@ public sealed class IlgpuBackendTests : ServerFixture
     [Test]
     public async Task OpenAiSdk_Chat_AnswersLikeTheReference()
     {
-        var chat = new ChatClient("tiny-chat", new ApiKeyCredential("unused"), new OpenAIClientOptions { Endpoint = new Uri(HttpAddress, "/v1") });
+        var chat = new ChatClient("tiny-chat", new ApiKeyCredential(ApiKey), new OpenAIClientOptions { Endpoint = new Uri(HttpAddress, "/v1") });
         ChatCompletion completion = await chat.CompleteChatAsync(
             [new UserChatMessage("What is 23 + 19?")], new ChatCompletionOptions { Temperature = 0 }).DefaultTimeout();
 
