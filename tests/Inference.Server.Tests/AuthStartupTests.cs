@@ -1,3 +1,4 @@
+using Inference.Tests.Shared;
 using System.Net;
 using System.Text.RegularExpressions;
 using Grpc.Net.Client;

@@ -1,3 +1,4 @@
+using Inference.Tests.Shared;
 using System.Net;
 using Grpc.Net.Client;
 using Grpc.Net.Client.Web;

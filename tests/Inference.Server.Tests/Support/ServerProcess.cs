@@ -1,3 +1,4 @@
+using Inference.Tests.Shared;
 using System.Diagnostics;
 using System.Text;
 
