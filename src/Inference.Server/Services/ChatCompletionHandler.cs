@@ -14,63 +14,107 @@ namespace Inference.Server.Services;
 
 /// <summary>
 /// Chat completions, once for every face: the gRPC streaming RPC and the SSE adapter enumerate
-/// <see cref="StreamAsync"/>; the unary RPC (and so transcoded REST) drains the same stream.
+/// <see cref="StreamAsync"/>; the unary RPC (and so transcoded REST) drains the same generation into one response.
 /// </summary>
 internal sealed class ChatCompletionHandler(ModelResolver models, IValidator<ChatCompleteRequest> validator, TimeProvider clock)
 {
-    public IAsyncEnumerable<ChatCompletionChunk> StreamAsync(ChatCompleteRequest request, CallerAccess access, CancellationToken cancellationToken) =>
-        StreamCoreAsync(request, access, request.StreamOptions?.IncludeUsage == true, cancellationToken);
-
-    public async Task<ChatCompleteResponse> CompleteAsync(ChatCompleteRequest request, CallerAccess access, CancellationToken cancellationToken)
+    public async IAsyncEnumerable<ChatCompletionChunk> StreamAsync(
+        ChatCompleteRequest request, CallerAccess access, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var response = new ChatCompleteResponse { Object = "chat.completion", SystemFingerprint = ContractMapping.SystemFingerprint };
-        var texts = new List<StringBuilder>();
-        await foreach (var chunk in StreamCoreAsync(request, access, includeUsage: true, cancellationToken).ConfigureAwait(false))
+        var run = new ChatRun();
+        await foreach (var step in GenerateAsync(request, access, run, cancellationToken).ConfigureAwait(false))
         {
-            response.Id = chunk.Id;
-            response.Created = chunk.Created;
-            response.Model = chunk.Model;
-            if (chunk.Usage is not null)
+            var choice = new ChatChunkChoice { Index = step.Index, Delta = new ChatCompletionDelta { Content = step.Event.TextDelta } };
+            if (step.First)
             {
-                response.Usage = chunk.Usage;
+                choice.Delta.Role = "assistant";
             }
 
-            foreach (var delta in chunk.Choices)
+            if (run.TopLogprobs is not null && step.Event.LogProbs is not null)
             {
-                while (response.Choices.Count <= delta.Index)
-                {
-                    response.Choices.Add(new ChatChoice
-                    {
-                        Index = response.Choices.Count,
-                        Message = new ChatCompletionMessage { Role = "assistant" },
-                    });
-                    texts.Add(new StringBuilder());
-                }
+                choice.Logprobs = new ChatLogprobs { Content = { ToWire(step.Event.LogProbs) } };
+            }
 
-                var choice = response.Choices[delta.Index];
-                texts[delta.Index].Append(delta.Delta.Content);
-                if (delta.Logprobs is not null)
-                {
-                    (choice.Logprobs ??= new ChatLogprobs()).Content.Add(delta.Logprobs.Content);
-                }
+            if (step.Event.FinishReason is { } reason)
+            {
+                choice.FinishReason = ContractMapping.FinishReason(reason);
+            }
 
-                if (delta.HasFinishReason)
-                {
-                    choice.FinishReason = delta.FinishReason;
-                }
+            var chunk = NewChunk(run);
+            chunk.Choices.Add(choice);
+            yield return chunk;
+        }
+
+        if (request.StreamOptions?.IncludeUsage == true)
+        {
+            var usage = NewChunk(run);
+            usage.Usage = run.Usage();
+            yield return usage;
+        }
+    }
+
+    /// <summary>The unary answer, from the same generation the stream is made of: the events' text appended per
+    /// choice, without building a chunk message for every token.</summary>
+    public async Task<ChatCompleteResponse> CompleteAsync(ChatCompleteRequest request, CallerAccess access, CancellationToken cancellationToken)
+    {
+        var run = new ChatRun();
+        var choices = new List<(ChatChoice Choice, StringBuilder Text)>(1);
+        await foreach (var step in GenerateAsync(request, access, run, cancellationToken).ConfigureAwait(false))
+        {
+            while (choices.Count <= step.Index)
+            {
+                var message = new ChatCompletionMessage { Role = "assistant" };
+                choices.Add((new ChatChoice { Index = choices.Count, Message = message }, new StringBuilder()));
+            }
+
+            var (choice, text) = choices[step.Index];
+            text.Append(step.Event.TextDelta);
+            if (run.TopLogprobs is not null && step.Event.LogProbs is not null)
+            {
+                (choice.Logprobs ??= new ChatLogprobs()).Content.Add(ToWire(step.Event.LogProbs));
+            }
+
+            if (step.Event.FinishReason is { } reason)
+            {
+                choice.FinishReason = ContractMapping.FinishReason(reason);
             }
         }
 
-        for (var i = 0; i < texts.Count; i++)
+        var response = new ChatCompleteResponse
         {
-            response.Choices[i].Message.Content = texts[i].ToString();
+            Id = run.Id,
+            Object = "chat.completion",
+            Created = run.Created,
+            Model = run.ModelId,
+            SystemFingerprint = ContractMapping.SystemFingerprint,
+            Usage = run.Usage(),
+        };
+        foreach (var (choice, text) in choices)
+        {
+            choice.Message.Content = text.ToString();
+            response.Choices.Add(choice);
         }
 
         return response;
     }
 
-    private async IAsyncEnumerable<ChatCompletionChunk> StreamCoreAsync(
-        ChatCompleteRequest request, CallerAccess access, bool includeUsage, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static ChatCompletionChunk NewChunk(ChatRun run) => new()
+    {
+        Id = run.Id,
+        Object = "chat.completion.chunk",
+        Created = run.Created,
+        Model = run.ModelId,
+        SystemFingerprint = ContractMapping.SystemFingerprint,
+    };
+
+    /// <summary>
+    /// The one generation behind both shapes: validates, checks the key, renders and tokenizes, admits the request
+    /// against the key's limits, runs the n sequences and yields each event worth sending (the first of each choice,
+    /// then any with text, logprobs or a finish reason). <paramref name="run"/> receives the response's id, model and
+    /// token counts as they become known.
+    /// </summary>
+    private async IAsyncEnumerable<ChoiceStep> GenerateAsync(
+        ChatCompleteRequest request, CallerAccess access, ChatRun run, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         RequestValidation.ThrowIfInvalid(validator, request);
         access.RequireModel(request.Model);
@@ -108,16 +152,18 @@ internal sealed class ChatCompletionHandler(ModelResolver models, IValidator<Cha
 
         // Admitted at the most the request may use; corrected to what it used when the lease ends.
         await using var lease = await access.AdmitAsync(prompt.Count + (maxNewTokens * n), cancellationToken).ConfigureAwait(false);
-        var id = ContractMapping.NewId("chatcmpl-");
-        var created = clock.GetUtcNow().ToUnixTimeSeconds();
-        var modelId = model.Info.Id;
+        run.Id = ContractMapping.NewId("chatcmpl-");
+        run.Created = clock.GetUtcNow().ToUnixTimeSeconds();
+        run.ModelId = model.Info.Id;
+        run.TopLogprobs = topLogprobs;
+        run.PromptTokens = prompt.Count;
+        run.CompletionTokens = new int[n];
         var started = new bool[n];
-        var completionTokens = new int[n];
         try
         {
             await foreach (var (index, step) in SequenceMerger.MergeAsync(model, sequences, cancellationToken).ConfigureAwait(false))
             {
-                completionTokens[index] = step.CompletionTokens;
+                run.CompletionTokens[index] = step.CompletionTokens;
                 var first = !started[index];
                 if (!first && step.TextDelta.Length == 0 && step.FinishReason is null && step.LogProbs is null)
                 {
@@ -125,50 +171,36 @@ internal sealed class ChatCompletionHandler(ModelResolver models, IValidator<Cha
                 }
 
                 started[index] = true;
-                var choice = new ChatChunkChoice { Index = index, Delta = new ChatCompletionDelta { Content = step.TextDelta } };
-                if (first)
-                {
-                    choice.Delta.Role = "assistant";
-                }
-
-                if (topLogprobs is not null && step.LogProbs is not null)
-                {
-                    choice.Logprobs = new ChatLogprobs { Content = { ToWire(step.LogProbs) } };
-                }
-
-                if (step.FinishReason is { } reason)
-                {
-                    choice.FinishReason = ContractMapping.FinishReason(reason);
-                }
-
-                yield return new ChatCompletionChunk
-                {
-                    Id = id,
-                    Object = "chat.completion.chunk",
-                    Created = created,
-                    Model = modelId,
-                    SystemFingerprint = ContractMapping.SystemFingerprint,
-                    Choices = { choice },
-                };
+                yield return new ChoiceStep(index, step, first);
             }
         }
         finally
         {
-            lease.ReportUsage(prompt.Count + completionTokens.Sum());
+            lease.ReportUsage(prompt.Count + run.CompletionTokens.Sum());
         }
+    }
 
-        if (includeUsage)
+    private readonly record struct ChoiceStep(int Index, GenerationEvent Event, bool First);
+
+    /// <summary>What one request's response carries besides its choices, filled in as generation starts.</summary>
+    private sealed class ChatRun
+    {
+        public string Id { get; set; } = "";
+
+        public long Created { get; set; }
+
+        public string ModelId { get; set; } = "";
+
+        public int? TopLogprobs { get; set; }
+
+        public int PromptTokens { get; set; }
+
+        public int[] CompletionTokens { get; set; } = [];
+
+        public Usage Usage()
         {
-            var completion = completionTokens.Sum();
-            yield return new ChatCompletionChunk
-            {
-                Id = id,
-                Object = "chat.completion.chunk",
-                Created = created,
-                Model = modelId,
-                SystemFingerprint = ContractMapping.SystemFingerprint,
-                Usage = new Usage { PromptTokens = prompt.Count, CompletionTokens = completion, TotalTokens = prompt.Count + completion },
-            };
+            var completion = CompletionTokens.Sum();
+            return new Usage { PromptTokens = PromptTokens, CompletionTokens = completion, TotalTokens = PromptTokens + completion };
         }
     }
 
