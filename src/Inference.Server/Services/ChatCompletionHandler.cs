@@ -135,18 +135,7 @@ internal sealed class ChatCompletionHandler(ModelResolver models, IValidator<Cha
                 MaxNewTokens = maxNewTokens,
                 StopSequences = stop,
                 TopLogProbs = topLogprobs,
-                Sampling = new SamplingOptions
-                {
-                    Temperature = request.HasTemperature ? request.Temperature : 1f,
-                    TopP = request.HasTopP ? request.TopP : 1f,
-                    TopK = request.HasTopK ? request.TopK : 0,
-                    MinP = request.HasMinP ? request.MinP : 0f,
-                    Seed = ContractMapping.Seed(request.HasSeed, request.Seed, i),
-                    PresencePenalty = request.PresencePenalty,
-                    FrequencyPenalty = request.FrequencyPenalty,
-                    RepetitionPenalty = request.HasRepetitionPenalty ? request.RepetitionPenalty : 1f,
-                    LogitBias = logitBias,
-                },
+                Sampling = ContractMapping.Sampling(request, logitBias, i),
             };
         }
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Google.Protobuf.WellKnownTypes;
+using Inference.Contracts.V1;
 using Inference.Engine;
 using Inference.Server.Errors;
 
@@ -41,8 +42,20 @@ internal static class ContractMapping
         return result;
     }
 
-    /// <summary>The seed of choice <paramref name="index"/>: choices must differ, and stay reproducible.</summary>
-    public static ulong? Seed(bool hasSeed, long seed, int index) => hasSeed ? unchecked((ulong)seed + (ulong)index) : null;
+    /// <summary>The engine's sampling options for choice <paramref name="index"/>, OpenAI's defaults where a field is
+    /// unset. Each choice's seed is the request's plus its index: choices must differ, and stay reproducible.</summary>
+    public static SamplingOptions Sampling(ISamplingParameters request, IReadOnlyDictionary<int, float>? logitBias, int index) => new()
+    {
+        Temperature = request.HasTemperature ? request.Temperature : 1f,
+        TopP = request.HasTopP ? request.TopP : 1f,
+        TopK = request.HasTopK ? request.TopK : 0,
+        MinP = request.HasMinP ? request.MinP : 0f,
+        Seed = request.HasSeed ? unchecked((ulong)request.Seed + (ulong)index) : null,
+        PresencePenalty = request.PresencePenalty,
+        FrequencyPenalty = request.FrequencyPenalty,
+        RepetitionPenalty = request.HasRepetitionPenalty ? request.RepetitionPenalty : 1f,
+        LogitBias = logitBias,
+    };
 
     /// <summary>Refuses a prompt that cannot fit with the tokens asked for, in OpenAI's words.</summary>
     public static int MaxNewTokens(int promptTokens, int? requested, int contextLength, string param)

@@ -1,0 +1,42 @@
+namespace Inference.Contracts.V1;
+
+/// <summary>
+/// The sampling fields that chat and text completion requests share, field for field (the generated classes have
+/// the same names and types), so the server maps them onto the engine's options in one place.
+/// </summary>
+public interface ISamplingParameters
+{
+    bool HasTemperature { get; }
+
+    float Temperature { get; }
+
+    bool HasTopP { get; }
+
+    float TopP { get; }
+
+    bool HasTopK { get; }
+
+    int TopK { get; }
+
+    bool HasMinP { get; }
+
+    float MinP { get; }
+
+    bool HasSeed { get; }
+
+    long Seed { get; }
+
+    float PresencePenalty { get; }
+
+    float FrequencyPenalty { get; }
+
+    bool HasRepetitionPenalty { get; }
+
+    float RepetitionPenalty { get; }
+}
+
+/// <summary>A chat request's sampling fields (generated members).</summary>
+public sealed partial class ChatCompleteRequest : ISamplingParameters;
+
+/// <summary>A text completion request's sampling fields (generated members).</summary>
+public sealed partial class CompleteRequest : ISamplingParameters;
