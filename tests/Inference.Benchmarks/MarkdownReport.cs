@@ -29,14 +29,15 @@ internal sealed class MarkdownReport
         var sections = File.Exists(path) ? Sections(File.ReadAllText(path)) : [];
         foreach (var (title, text) in Sections(_text.ToString()))
         {
+            var section = (title, $"{text.TrimEnd()}\n\n_Section written {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC._\n\n");
             int at = sections.FindIndex(s => s.Title == title);
             if (at >= 0)
             {
-                sections[at] = (title, $"{text.TrimEnd()}\n\n_Section written {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC._\n\n");
+                sections[at] = section;
             }
             else
             {
-                sections.Add((title, $"{text.TrimEnd()}\n\n_Section written {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC._\n\n"));
+                sections.Add(section);
             }
         }
 

@@ -1,12 +1,11 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Grpc.Net.Client;
 using Inference.Contracts.V1;
 using Inference.Engine;
 using Inference.Server.Hosting;
+using Inference.Tests.Shared;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -30,7 +29,7 @@ internal static class ServingBenchmark
 
     public static async Task RunAsync(MarkdownReport report)
     {
-        var (httpPort, grpcPort) = (FreePort(), FreePort());
+        var (httpPort, grpcPort) = (Ports.Free(), Ports.Free());
         var builder = InferenceServerHost.CreateBuilder(
         [
             "--Inference:Host=127.0.0.1",
@@ -196,13 +195,6 @@ internal static class ServingBenchmark
         bias.Fields["0"] = Value.ForNumber(-100);
         bias.Fields["2"] = Value.ForNumber(-100);
         return bias;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     /// <summary>When one stream's tokens arrived.</summary>

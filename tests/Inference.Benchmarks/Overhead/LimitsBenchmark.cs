@@ -81,7 +81,7 @@ internal static class LimitsBenchmark
     private static async Task<OverheadBenchmark.Row> MeasureAsync(
         string backend, string[] backendArguments, string database, string limited, string unlimited, double goal)
     {
-        int http = PinnedProcess.FreePort(), grpc = PinnedProcess.FreePort();
+        int http = Ports.Free(), grpc = Ports.Free();
         using var server = await PinnedProcess.StartAsync($"server ({backend})", ServerCore,
         [
             OverheadBenchmark.ServerDll(), "--Inference:Host=127.0.0.1",

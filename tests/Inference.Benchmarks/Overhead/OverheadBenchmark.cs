@@ -8,6 +8,7 @@ using Grpc.Core;
 using Inference.Contracts.V1;
 using Inference.Engine;
 using Inference.Engine.Models;
+using Inference.Tests.Shared;
 using WireChatMessage = Inference.Contracts.V1.ChatMessage;
 
 namespace Inference.Benchmarks.Overhead;
@@ -66,7 +67,7 @@ internal static class OverheadBenchmark
 
     private static async Task RunComparisonsAsync(MarkdownReport report, string work)
     {
-        int serverHttp = PinnedProcess.FreePort(), serverGrpc = PinnedProcess.FreePort();
+        int serverHttp = Ports.Free(), serverGrpc = Ports.Free();
         Console.WriteLine($"overhead: server {ServerDll()} on core {ServerCore}; load on core {LoadCore}; " +
             $"{Rounds} alternating rounds of {Duration.TotalSeconds} s per side after a {WarmUp.TotalSeconds} s warm-up");
         using var server = await PinnedProcess.StartAsync("server", ServerCore,
@@ -96,7 +97,7 @@ internal static class OverheadBenchmark
         await File.WriteAllBytesAsync(responsePb, unaryResponse.ToByteArray()).ConfigureAwait(false);
         await File.WriteAllBytesAsync(responseJson, unaryJsonResponse).ConfigureAwait(false);
 
-        int baselineHttp = PinnedProcess.FreePort(), baselineGrpc = PinnedProcess.FreePort();
+        int baselineHttp = Ports.Free(), baselineGrpc = Ports.Free();
         using var baseline = await PinnedProcess.StartAsync("baseline", ServerCore,
         [
             Path.Combine(AppContext.BaseDirectory, "Inference.Benchmarks.dll"), BaselineServer.Command,

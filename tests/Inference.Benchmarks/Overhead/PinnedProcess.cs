@@ -70,14 +70,6 @@ internal sealed class PinnedProcess : IDisposable
         return server;
     }
 
-    /// <summary>A port nothing listens on now (the OS picks it; a race with another process is unlikely).</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     public void Dispose()
     {
         if (!_process.HasExited)
