@@ -29,7 +29,7 @@ internal sealed class MarkdownReport
         var sections = File.Exists(path) ? Sections(File.ReadAllText(path)) : [];
         foreach (var (title, text) in Sections(_text.ToString()))
         {
-            var section = (title, $"{text.TrimEnd()}\n\n_Section written {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC._\n\n");
+            var section = (title, $"{text.TrimEnd()}\n\n_Section written {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC{CommitNote}._\n\n");
             int at = sections.FindIndex(s => s.Title == title);
             if (at >= 0)
             {
@@ -45,6 +45,79 @@ internal sealed class MarkdownReport
             "A suite run on its own replaces only its own section. Every ratio compares two measurements taken in the same run, alternating A and B, medians.");
         File.WriteAllText(path, header + string.Concat(sections.Select(s => s.Text)));
         Console.WriteLine($"Results written to {path}");
+    }
+
+    /// <summary>
+    /// The section of that title as RESULTS.md holds it before this run writes it (the previous run's figures), or
+    /// null: its table rows and when it was written, so a suite can show the previous run beside its own.
+    /// </summary>
+    public static PreviousSection? Previous(string title)
+    {
+        string path = Path.Combine(ProjectFolder(), "RESULTS.md");
+        if (!File.Exists(path) || Sections(File.ReadAllText(path)).FirstOrDefault(s => s.Title == title).Text is not { } text)
+        {
+            return null;
+        }
+
+        var lines = text.Split('\n');
+        var rows = lines.Where(l => l.StartsWith("| ", StringComparison.Ordinal)).Skip(1)
+            .Select(l => l.Trim().Trim('|').Split(" | ").Select(c => c.Trim()).ToArray())
+            .ToList();
+        string written = lines.FirstOrDefault(l => l.StartsWith("_Section written ", StringComparison.Ordinal)) is { } stamp
+            ? stamp["_Section written ".Length..].TrimEnd('_', '.')
+            : "an earlier run";
+        return new PreviousSection(rows, written);
+    }
+
+    /// <summary>A section of an earlier run: its table rows (cells) and when it was written.</summary>
+    public sealed record PreviousSection(IReadOnlyList<string[]> Rows, string Written)
+    {
+        /// <summary>The cell at <paramref name="column"/> of the row whose first cells are <paramref name="key"/>.</summary>
+        public string? Cell(int column, params string[] key) =>
+            Rows.FirstOrDefault(r => r.Length > column && key.Select((k, i) => r[i] == k).All(x => x)) is { } row ? row[column] : null;
+    }
+
+    /// <summary>" at commit abc1234" (with "+changes" when the sources differ from it), or nothing outside a git checkout.</summary>
+    private static string CommitNote
+    {
+        get
+        {
+            string? commit = Git("rev-parse --short HEAD")?.Trim();
+            if (string.IsNullOrEmpty(commit))
+            {
+                return "";
+            }
+
+            // The results files themselves do not count: every run changes them.
+            string? changes = Git("status --porcelain --untracked-files=no -- . :(exclude)*RESULTS*.md");
+            return $" at commit {commit}{(string.IsNullOrWhiteSpace(changes) ? "" : "+changes")}";
+        }
+    }
+
+    private static string? Git(string arguments)
+    {
+        try
+        {
+            var start = new System.Diagnostics.ProcessStartInfo("git", arguments)
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                WorkingDirectory = ProjectFolder(),
+            };
+            using var git = System.Diagnostics.Process.Start(start);
+            if (git is null)
+            {
+                return null;
+            }
+
+            string output = git.StandardOutput.ReadToEnd();
+            git.WaitForExit();
+            return git.ExitCode == 0 ? output : null;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return null; // no git on this machine
+        }
     }
 
     /// <summary>Writes this run's sections alone under a heading naming the command, the time and the machine.</summary>

@@ -12,7 +12,18 @@ internal static class ContractMapping
 {
     public const string SystemFingerprint = "fp_inference_v1";
 
-    public static string NewId(string prefix) => prefix + Guid.NewGuid().ToString("N");
+    /// <summary>
+    /// A response id (<c>chatcmpl-...</c>, <c>cmpl-...</c>): 128 random bits as 32 hex digits. An id names a
+    /// response and guards nothing, so a fast generator serves; <see cref="Guid.NewGuid"/> reads the kernel's random
+    /// source, a system call per response (4% of a cheap chat request's server time in the overhead profile).
+    /// </summary>
+    public static string NewId(string prefix) => string.Create(prefix.Length + 32, prefix, static (id, prefix) =>
+    {
+        prefix.CopyTo(id);
+        Span<byte> bits = stackalloc byte[16];
+        Random.Shared.NextBytes(bits);
+        Convert.TryToHexStringLower(bits, id[prefix.Length..], out _);
+    });
 
     public static string FinishReason(Engine.FinishReason reason) =>
         reason == Engine.FinishReason.Length ? "length" : "stop";

@@ -1,7 +1,10 @@
 using FluentValidation;
+using FluentValidation.Results;
+using Google.Protobuf.Collections;
 using Google.Protobuf.WellKnownTypes;
 using Inference.Contracts.V1;
 using Microsoft.Extensions.Options;
+using WireChatMessage = Inference.Contracts.V1.ChatMessage;
 
 namespace Inference.Server.Validation;
 
@@ -16,20 +19,7 @@ internal sealed class ChatCompleteRequestValidator : AbstractValidator<ChatCompl
         var maxChoices = options.Value.MaxChoices;
         RuleFor(r => r.Model).NotEmpty().Param("model");
         RuleFor(r => r.Messages).NotEmpty().WithMessage("messages must contain at least one message.").Param("messages");
-        RuleForEach(r => r.Messages).ChildRules(message =>
-        {
-            message.RuleFor(m => m.Role).Must(r => Roles.Contains(r))
-                .WithMessage(m => $"'{m.Role}' is not a valid role; use one of system, developer, user, assistant, tool.")
-                .OverridePropertyName("role");
-            message.RuleFor(m => m.Content).Must(WireShapes.IsTextContent)
-                .WithMessage("content must be a string or a list of text parts; this model reads text only.")
-                .WithErrorCode(RequestValidation.Unsupported)
-                .OverridePropertyName("content");
-            message.RuleFor(m => m.Content).Must(c => !WireShapes.IsAbsent(c))
-                .When(m => m.Role != "assistant")
-                .WithMessage(m => $"content is required for a {m.Role} message.")
-                .OverridePropertyName("content");
-        }).OverridePropertyName("messages");
+        RuleFor(r => r.Messages).Custom(CheckMessages);
 
         RuleFor(r => r.MaxTokens).GreaterThanOrEqualTo(1).When(r => r.HasMaxTokens).Param("max_tokens");
         RuleFor(r => r.MaxCompletionTokens).GreaterThanOrEqualTo(1).When(r => r.HasMaxCompletionTokens).Param("max_completion_tokens");
@@ -59,6 +49,37 @@ internal sealed class ChatCompleteRequestValidator : AbstractValidator<ChatCompl
             .NotSupported("modalities", "modalities: only \"text\" output is supported.");
         RuleFor(r => r.Audio).Null().NotSupported("audio", "audio output is not supported.");
         RuleFor(r => r.Prediction).Null().NotSupported("prediction", "Predicted outputs are not supported.");
+    }
+
+    /// <summary>
+    /// Each message's role and content, reported as <c>messages[i].role</c> / <c>messages[i].content</c>. One rule over
+    /// the list rather than a child validator per message: FluentValidation gives every child its own context, which
+    /// was most of the cost of validating a cheap request.
+    /// </summary>
+    private static void CheckMessages(RepeatedField<WireChatMessage> messages, ValidationContext<ChatCompleteRequest> context)
+    {
+        for (var i = 0; i < messages.Count; i++)
+        {
+            var message = messages[i];
+            if (Array.IndexOf(Roles, message.Role) < 0)
+            {
+                context.AddFailure(new ValidationFailure(
+                    $"messages[{i}].role", $"'{message.Role}' is not a valid role; use one of system, developer, user, assistant, tool."));
+            }
+
+            if (!WireShapes.IsTextContent(message.Content))
+            {
+                context.AddFailure(new ValidationFailure(
+                    $"messages[{i}].content", "content must be a string or a list of text parts; this model reads text only.")
+                {
+                    ErrorCode = RequestValidation.Unsupported,
+                });
+            }
+            else if (message.Role != "assistant" && WireShapes.IsAbsent(message.Content))
+            {
+                context.AddFailure(new ValidationFailure($"messages[{i}].content", $"content is required for a {message.Role} message."));
+            }
+        }
     }
 
     private static string TypeOf(Struct format) =>

@@ -12,6 +12,8 @@ namespace Inference.Benchmarks.Overhead;
 /// </summary>
 internal static class LimitsBenchmark
 {
+    private const string Title = "Rate limits (issue 5)";
+
     private const int ServerCore = 0;
     private const int LoadCore = 1;
     private const int Connections = 16;
@@ -63,14 +65,15 @@ internal static class LimitsBenchmark
 
             OverheadBenchmark.Print(rows);
             int rounds = OverheadBenchmark.Setting("BENCH_ROUNDS", 5), seconds = OverheadBenchmark.Setting("BENCH_SECONDS", 5);
+            var previous = MarkdownReport.Previous(Title);
             report.Section(
-                "Rate limits (issue 5)",
+                Title,
                 $"GET /v1/models (a cheap request: authentication, limits, transcoding, no model work) by wrk -t1 -c{Connections} pinned to core {LoadCore}, " +
                 $"against the real server (Release, child process pinned to core {ServerCore}; redis-server on core {LoadCore} with the load generator, standing in for a Redis on another machine). A: a key with requests, " +
                 "tokens and concurrency limits set high enough never to refuse, so every request is admitted, counted and released; B: a key " +
-                $"without limits on the same server. {rounds} alternating rounds of {seconds} s per side after a 5 s warm-up, medians; \"runs\" lists every round (A / B).",
-                ["comparison", "measure", "A: limits on", "B: limits off", "ratio", "goal", "verdict", "runs"],
-                rows.Select(r => r.Cells()));
+                $"without limits on the same server. {rounds} alternating rounds of {seconds} s per side after {OverheadBenchmark.WarmUpDescription}, medians; \"previous run\" is the ratio the previous run of this section measured (before and after a change); \"runs\" lists every round (A / B).",
+                ["comparison", "measure", "A: limits on", "B: limits off", "ratio", "goal", "verdict", "previous run", "runs"],
+                rows.Select(r => r.Cells(previous)));
         }
         finally
         {

@@ -20,6 +20,8 @@ namespace Inference.Benchmarks.Overhead;
 /// </summary>
 internal static class OverheadBenchmark
 {
+    private const string Title = "Service overhead (issue 6)";
+
     private const int ServerCore = 0;
     private const int LoadCore = 1;
     private const int UnaryConnections = 16;
@@ -32,6 +34,16 @@ internal static class OverheadBenchmark
 
     private static readonly TimeSpan Duration = TimeSpan.FromSeconds(Setting("BENCH_SECONDS", 5));
     private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(5);
+
+    // A server pinned to one busy core reaches its optimised code late: tiered compilation recompiles hot methods on
+    // a background thread that competes with the requests (the real server took ~40 s to reach steady state under
+    // this load). Each side warms up in WarmUp runs until two in a row agree within WarmUpTolerance, at most this long.
+    private static readonly TimeSpan MaxWarmUp = TimeSpan.FromSeconds(45);
+    private static readonly TimeSpan ServerWarmUp = TimeSpan.FromSeconds(20);
+    private const double WarmUpTolerance = 0.05;
+
+    internal static string WarmUpDescription =>
+        $"a warm-up of each side ({WarmUp.TotalSeconds} s runs until two in a row agree within {WarmUpTolerance * 100:F0}%, at most {MaxWarmUp.TotalSeconds} s)";
     private static readonly int Rounds = Setting("BENCH_ROUNDS", 5);
     private static readonly string UnaryJson =
         $"{{\"model\":\"{Synthetic}\",\"messages\":[{{\"role\":\"user\",\"content\":\"Say something short.\"}}],\"max_tokens\":{UnaryTokens}}}";
@@ -69,7 +81,7 @@ internal static class OverheadBenchmark
     {
         int serverHttp = Ports.Free(), serverGrpc = Ports.Free();
         Console.WriteLine($"overhead: server {ServerDll()} on core {ServerCore}; load on core {LoadCore}; " +
-            $"{Rounds} alternating rounds of {Duration.TotalSeconds} s per side after a {WarmUp.TotalSeconds} s warm-up");
+            $"{Rounds} alternating rounds of {Duration.TotalSeconds} s per side after {WarmUpDescription}");
         using var server = await PinnedProcess.StartAsync("server", ServerCore,
         [
             ServerDll(), "--Inference:Host=127.0.0.1",
@@ -107,6 +119,13 @@ internal static class OverheadBenchmark
         var baselineClient = new InferenceService.InferenceServiceClient(baselineChannel);
 
         var rows = new List<Row>();
+
+        // The unary calls run the most distinct code per request and took the longest to reach steady state, so the
+        // server gets a long warm-up on them before any comparison (which then warms each side as usual).
+        Console.WriteLine($"\nserver warm-up: {ServerWarmUp.TotalSeconds} s of unary gRPC calls, then {ServerWarmUp.TotalSeconds} s of unary REST requests");
+        await Unary(serverClient, server, ServerWarmUp).ConfigureAwait(false);
+        await Wrk.RunAsync(LoadCore, UnaryConnections, ServerWarmUp, $"http://127.0.0.1:{serverHttp}/v1/chat/completions", UnaryJson, 1, server)
+            .ConfigureAwait(false);
 
         // 1. gRPC tax.
         Console.WriteLine($"\n1. gRPC tax: unary ChatComplete ({UnaryTokens} tokens, synthetic, unthrottled) vs bare grpc-dotnet; " +
@@ -172,7 +191,7 @@ internal static class OverheadBenchmark
             Sampling = SamplingOptions.Greedy with { LogitBias = new Dictionary<int, float> { [0] = -100, [2] = -100 } },
         };
         Console.WriteLine($"\n4. Decode tax: tiny-chat, prompt {engineRequest.PromptTokens.Count} tokens, {DecodeTokens} greedy tokens (EOS suppressed), " +
-            $"concurrency 1, 1 intra-op thread; gRPC StreamComplete (server on core {ServerCore}) vs IChatModel.GenerateAsync in-process (core {LoadCore}); " +
+            $"concurrency 1, 1 intra-op thread; gRPC StreamComplete (server on core {ServerCore}) vs IChatModel.GenerateAsync in-process (this process moved to core {ServerCore} for its runs); " +
             $"requests back to back for each run, tokens/s of each from request start to last token, median per run");
         (a, b) = await AlternateAsync(
             d => DecodeAsync(d, async () =>
@@ -186,7 +205,7 @@ internal static class OverheadBenchmark
 
                 return tokens;
             }, server),
-            d => DecodeAsync(d, async () =>
+            d => OnServerCoreAsync(() => DecodeAsync(d, async () =>
             {
                 int tokens = 0;
                 await foreach (var _ in engine.GenerateAsync(engineRequest, CancellationToken.None).ConfigureAwait(false))
@@ -195,24 +214,26 @@ internal static class OverheadBenchmark
                 }
 
                 return tokens;
-            }, server: null),
+            }, server: null)),
             "tokens/s").ConfigureAwait(false);
         rows.Add(new Row("4. Decode tax", "tiny-chat streamed tokens/s, concurrency 1", a, b, 0.97));
 
         Print(rows);
+        var previous = MarkdownReport.Previous(Title);
         report.Section(
-            "Service overhead (issue 6)",
+            Title,
             $"The real server (Release, child process pinned to core {ServerCore}) against the best it could be, load generators " +
-            $"pinned to core {LoadCore}; {Rounds} alternating rounds of {Duration.TotalSeconds} s per side after a {WarmUp.TotalSeconds} s warm-up, " +
+            $"pinned to core {LoadCore}; a server warm-up ({ServerWarmUp.TotalSeconds} s of unary gRPC, {ServerWarmUp.TotalSeconds} s of unary REST), then " +
+            $"{Rounds} alternating rounds of {Duration.TotalSeconds} s per side after {WarmUpDescription}, " +
             $"medians. 1: gRPC driver, {UnaryConnections} concurrent callers on one HTTP/2 connection, ChatComplete on the synthetic model " +
             $"(unthrottled, max_tokens {UnaryTokens}), request {unaryRequest.CalculateSize()} B, response {unaryResponse.CalculateSize()} B, " +
             $"vs a bare grpc-dotnet service returning that response. 2: {wrkUnary}, vs a bare minimal-API endpoint returning the same bytes. " +
             $"3: {StreamTokens}-token streams, SSE by wrk -t1 -c{StreamConnections} vs gRPC StreamChatComplete by the driver with {StreamConnections} callers; " +
             "server CPU is user+system time of the server process over the run. 4: tiny-chat, " +
-            $"{DecodeTokens} greedy tokens at concurrency 1 through gRPC StreamComplete vs the engine in-process, requests back to back for each run (median of per-request tokens/s). " +
-            "A is the service, B the baseline; \"runs\" lists every round (A / B).",
-            ["comparison", "measure", "A: service", "B: baseline", "ratio", "goal", "verdict", "runs"],
-            rows.Select(r => r.Cells()));
+            $"{DecodeTokens} greedy tokens at concurrency 1 through gRPC StreamComplete vs the engine in-process (its runs on core {ServerCore} too), requests back to back for each run (median of per-request tokens/s). " +
+            "A is the service, B the baseline; \"previous run\" is the ratio the previous run of this section measured (before and after a change); \"runs\" lists every round (A / B).",
+            ["comparison", "measure", "A: service", "B: baseline", "ratio", "goal", "verdict", "previous run", "runs"],
+            rows.Select(r => r.Cells(previous)));
     }
 
     /// <summary>BENCH_SERVER_ARGS: more configuration for the real server (e.g. a log level), space separated.</summary>
@@ -243,12 +264,47 @@ internal static class OverheadBenchmark
         return new Measurement(Median(rates), rates.Count, cpu);
     }
 
+    /// <summary>
+    /// Runs <paramref name="run"/> with every thread of this process (the engine's decoding thread included) on the
+    /// server's core, so an in-process baseline gets the same core the server gets, not the load generator's: the two
+    /// cores of a shared machine are not equally fast.
+    /// </summary>
+    private static async Task<Measurement> OnServerCoreAsync(Func<Task<Measurement>> run)
+    {
+        await MoveThisProcessAsync(ServerCore).ConfigureAwait(false);
+        try
+        {
+            return await run().ConfigureAwait(false);
+        }
+        finally
+        {
+            await MoveThisProcessAsync(LoadCore).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task MoveThisProcessAsync(int core)
+    {
+        var start = new ProcessStartInfo("taskset") { RedirectStandardOutput = true };
+        foreach (string argument in new[] { "-a", "-cp", core.ToString(CultureInfo.InvariantCulture), Environment.ProcessId.ToString(CultureInfo.InvariantCulture) })
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        using var taskset = Process.Start(start)!;
+        await taskset.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
+        await taskset.WaitForExitAsync().ConfigureAwait(false);
+        if (taskset.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"taskset -a -cp {core} failed ({taskset.ExitCode})");
+        }
+    }
+
     /// <summary>Warms both sides up, then runs A, B, A, B... and prints every round.</summary>
     internal static async Task<(List<Measurement> A, List<Measurement> B)> AlternateAsync(
         Func<TimeSpan, Task<Measurement>> a, Func<TimeSpan, Task<Measurement>> b, string unit)
     {
-        await a(WarmUp).ConfigureAwait(false);
-        await b(WarmUp).ConfigureAwait(false);
+        await WarmUpAsync("A", a, unit).ConfigureAwait(false);
+        await WarmUpAsync("B", b, unit).ConfigureAwait(false);
         var resultsA = new List<Measurement>();
         var resultsB = new List<Measurement>();
         for (int round = 0; round < Rounds; round++)
@@ -260,6 +316,25 @@ internal static class OverheadBenchmark
         }
 
         return (resultsA, resultsB);
+    }
+
+    private static async Task WarmUpAsync(string side, Func<TimeSpan, Task<Measurement>> run, string unit)
+    {
+        double previous = (await run(WarmUp).ConfigureAwait(false)).Rate;
+        var warmed = WarmUp;
+        while (warmed < MaxWarmUp)
+        {
+            double rate = (await run(WarmUp).ConfigureAwait(false)).Rate;
+            warmed += WarmUp;
+            if (Math.Abs(rate - previous) <= WarmUpTolerance * previous)
+            {
+                break;
+            }
+
+            previous = rate;
+        }
+
+        Console.WriteLine($"   warm-up {side}: {warmed.TotalSeconds} s, last {Fmt(previous)} {unit}");
     }
 
     internal static void Print(List<Row> rows)
@@ -336,6 +411,16 @@ internal static class OverheadBenchmark
             double ratio = a / b;
             return [Comparison, Measure, Fmt(a), Fmt(b), MarkdownReport.Format(ratio * 100, "F0") + "%",
                 $">= {MarkdownReport.Format(Goal * 100, "F0")}%", ratio >= Goal ? "met" : "MISSED", Runs(m => m.Rate)];
+        }
+
+        /// <summary>The table's cells: <see cref="Cells()"/> and, before the runs, the same figure from the previous run
+        /// of the section (the ratio, or the service's CPU per unit), so each run records before and after.</summary>
+        public string[] Cells(MarkdownReport.PreviousSection? previous)
+        {
+            var cells = Cells();
+            int figure = CpuGoal ? 2 : 4;
+            string before = previous?.Cell(figure, Comparison, Measure) is { } value ? $"{value} ({previous.Written})" : "-";
+            return [.. cells[..^1], before, cells[^1]];
         }
 
         private string Runs(Func<Measurement, double> value) =>
