@@ -30,7 +30,9 @@ public static class AccessServiceCollectionExtensions
                 "Access:AuthenticationCacheTtl must be between 0 and 1 second, so revocations take effect within a second.")
             .Validate(o => o.RateLimitBackend != RateLimitBackendKind.Redis || !string.IsNullOrWhiteSpace(o.Redis.Configuration),
                 "Access:Redis:Configuration is required when Access:RateLimitBackend is Redis.")
-            .Validate(o => o.Redis.OperationTimeout > TimeSpan.Zero, "Access:Redis:OperationTimeout must be positive.");
+            .Validate(o => o.Redis.OperationTimeout > TimeSpan.Zero, "Access:Redis:OperationTimeout must be positive.")
+            .Validate(o => o.Redis.SyncInterval > TimeSpan.Zero && o.Redis.ReplicaTimeout >= 3 * o.Redis.SyncInterval,
+                "Access:Redis:SyncInterval must be positive and Access:Redis:ReplicaTimeout at least three sync intervals.");
 
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton(sp => new ApiKeyStore(

@@ -5,5 +5,6 @@ internal interface ILeaseOwner
 {
     /// <param name="lease">The lease being released.</param>
     /// <param name="tokenCorrection">Actual minus admitted tokens: negative gives tokens back.</param>
-    ValueTask ReleaseAsync(RateLimitLease lease, long tokenCorrection);
+    /// <param name="untilStored">Complete only once a shared limit store has the release (not only this replica).</param>
+    ValueTask ReleaseAsync(RateLimitLease lease, long tokenCorrection, bool untilStored);
 }

@@ -101,7 +101,7 @@ public sealed class InProcessRateLimitBackend : IRateLimitBackend, ILeaseOwner
         }
     }
 
-    ValueTask ILeaseOwner.ReleaseAsync(RateLimitLease lease, long tokenCorrection)
+    ValueTask ILeaseOwner.ReleaseAsync(RateLimitLease lease, long tokenCorrection, bool untilStored)
     {
         if (_partitions.TryGetValue(lease.Partition, out var state))
         {

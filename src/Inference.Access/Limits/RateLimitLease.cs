@@ -4,7 +4,7 @@ namespace Inference.Access.Limits;
 /// The outcome of an admission, and for an admitted request the lease on its budget: dispose it when the
 /// request ends, after <see cref="ReportUsage"/> when the actual token count is known.
 /// </summary>
-public sealed class RateLimitLease : IAsyncDisposable
+public sealed class RateLimitLease : IAsyncDisposable, IDisposable
 {
     private readonly ILeaseOwner? _owner;
     private long _usedTokens = -1;
@@ -18,8 +18,7 @@ public sealed class RateLimitLease : IAsyncDisposable
         RateLimitStatus tokens,
         string partition = "",
         RateLimits limits = default,
-        long admittedTokens = 0,
-        string? leaseId = null)
+        long admittedTokens = 0)
     {
         _owner = refusedBy == RateLimitRefusal.None ? owner : null;
         RefusedBy = refusedBy;
@@ -29,7 +28,6 @@ public sealed class RateLimitLease : IAsyncDisposable
         Partition = partition;
         Limits = limits;
         AdmittedTokens = admittedTokens;
-        LeaseId = leaseId;
     }
 
     /// <summary>Whether the request may proceed.</summary>
@@ -56,8 +54,6 @@ public sealed class RateLimitLease : IAsyncDisposable
 
     internal long AdmittedTokens { get; }
 
-    internal string? LeaseId { get; }
-
     /// <summary>
     /// Records the tokens the request actually used (prompt plus generated), so that disposing the lease
     /// corrects the admitted estimate: unused tokens go back to the budget, overuse is charged.
@@ -68,8 +64,19 @@ public sealed class RateLimitLease : IAsyncDisposable
         Interlocked.Exchange(ref _usedTokens, totalTokens);
     }
 
-    /// <summary>Releases the concurrency slot and applies the token correction; safe to call more than once.</summary>
-    public ValueTask DisposeAsync()
+    /// <summary>
+    /// Releases the lease on this replica at once, without waiting for a shared limit store: for a request whose
+    /// answer should not wait on a round trip. This replica's next admissions see the release; other replicas see it
+    /// when the Redis backend next syncs (within its sync interval). Safe to call more than once, and with
+    /// <see cref="DisposeAsync"/>.
+    /// </summary>
+    public void Dispose() => _ = ReleaseAsync(untilStored: false).AsTask();
+
+    /// <summary>Releases the concurrency slot and applies the token correction, and completes once the limit store has
+    /// them; safe to call more than once.</summary>
+    public ValueTask DisposeAsync() => ReleaseAsync(untilStored: true);
+
+    private ValueTask ReleaseAsync(bool untilStored)
     {
         if (_owner is null || Interlocked.Exchange(ref _released, 1) != 0)
         {
@@ -78,6 +85,6 @@ public sealed class RateLimitLease : IAsyncDisposable
 
         var used = Interlocked.Read(ref _usedTokens);
         var correction = used < 0 ? 0 : used - AdmittedTokens;
-        return _owner.ReleaseAsync(this, correction);
+        return _owner.ReleaseAsync(this, correction, untilStored);
     }
 }

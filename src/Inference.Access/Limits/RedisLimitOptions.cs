@@ -18,8 +18,14 @@ public sealed class RedisLimitOptions
     public TimeSpan OperationTimeout { get; set; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
-    /// How long a concurrency slot is held at most: a replica that dies with requests in flight cannot
-    /// release them, so slots older than this are dropped. Longer than the longest request.
+    /// How often each replica gives the budget it drew but did not use back to Redis, and tells Redis it is alive.
+    /// A replica holds spare budget at most this long.
     /// </summary>
-    public TimeSpan ConcurrencyLeaseTtl { get; set; } = TimeSpan.FromMinutes(10);
+    public TimeSpan SyncInterval { get; set; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// The concurrency slots of a replica not heard from for this long are freed: a replica that died cannot release
+    /// them. Several sync intervals, so that a replica that is alive is never mistaken for a dead one.
+    /// </summary>
+    public TimeSpan ReplicaTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -139,8 +139,9 @@ internal sealed class ChatCompletionHandler(ModelResolver models, IValidator<Cha
             };
         }
 
-        // Admitted at the most the request may use; corrected to what it used when the lease ends.
-        await using var lease = await access.AdmitAsync(prompt.Count + (maxNewTokens * n), cancellationToken).ConfigureAwait(false);
+        // Admitted at the most the request may use; corrected to what it used when the lease ends, without holding
+        // the answer back for a shared limit store (RateLimitLease.Dispose).
+        using var lease = await access.AdmitAsync(prompt.Count + (maxNewTokens * n), cancellationToken).ConfigureAwait(false);
         run.Id = ContractMapping.NewId("chatcmpl-");
         run.Created = clock.GetUtcNow().ToUnixTimeSeconds();
         run.ModelId = model.Info.Id;

@@ -25,7 +25,7 @@ internal sealed class EmbeddingsHandler(ModelResolver models, IValidator<GetEmbe
         }
 
         var inputs = Inputs(request.Input);
-        await using var lease = await access.AdmitAsync(MostTokens(inputs, model.MaxInputTokens), cancellationToken).ConfigureAwait(false);
+        using var lease = await access.AdmitAsync(MostTokens(inputs, model.MaxInputTokens), cancellationToken).ConfigureAwait(false);
         EmbeddingResult result;
         try
         {

@@ -61,7 +61,7 @@ internal sealed class InferenceGrpcService(
     {
         var access = CallerAccess.Of(context);
         var response = answer(catalog, request, access);
-        await using var lease = await access.AdmitAsync(0, context.CancellationToken).ConfigureAwait(false);
+        using var lease = await access.AdmitAsync(0, context.CancellationToken).ConfigureAwait(false);
         return response;
     }
 }

@@ -104,7 +104,7 @@ internal sealed class TextCompletionHandler(ModelResolver models, IValidator<Com
         }
 
         // Admitted at the most the request may use; corrected to what it used when the lease ends.
-        await using var lease = await access.AdmitAsync(admittedTokens, cancellationToken).ConfigureAwait(false);
+        using var lease = await access.AdmitAsync(admittedTokens, cancellationToken).ConfigureAwait(false);
         var id = ContractMapping.NewId("cmpl-");
         var created = clock.GetUtcNow().ToUnixTimeSeconds();
         var modelId = model.Info.Id;

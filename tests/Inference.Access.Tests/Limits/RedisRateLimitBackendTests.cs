@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Inference.Access.Limits;
 using Inference.Access.Tests.Infrastructure;
 using Inference.Tests.Shared;
+using StackExchange.Redis;
 
 namespace Inference.Access.Tests.Limits;
 
@@ -226,11 +227,94 @@ public sealed class RedisRateLimitBackendTests
         }
     }
 
-    private RedisRateLimitBackend Backend(RedisFailureMode mode) => new(new RedisLimitOptions
+    [Test]
+    public async Task HighLimits_AreAdmittedFromADrawnBlock_WithFewRoundTrips()
+    {
+        // 1% of a 100k limit is a spare of 1000 requests: 500 admissions cost one draw, not 500 round trips.
+        await using var backend = Backend(RedisFailureMode.FailClosed);
+        var limits = new RateLimits(RequestsPerMinute: 100_000, TokensPerMinute: 10_000_000, MaxConcurrency: 10_000);
+        var partition = Partition();
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration + ",allowAdmin=true");
+        var before = await ScriptCallsAsync(redis);
+
+        for (var i = 0; i < 500; i++)
+        {
+            using var lease = await backend.AdmitAsync(partition, limits, 50).DefaultTimeout();
+            Assert.That(lease.IsAllowed, Is.True);
+        }
+
+        var roundTrips = await ScriptCallsAsync(redis) - before;
+        Assert.That(roundTrips, Is.InRange(1, 5), "round trips for 500 admissions");
+    }
+
+    [Test]
+    public async Task SpareBudget_GoesBackWithinTheSyncInterval()
+    {
+        await using var a = Backend(RedisFailureMode.FailClosed, syncInterval: TimeSpan.FromMilliseconds(200));
+        await using var b = Backend(RedisFailureMode.FailClosed);
+        var partition = Partition();
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration);
+        var slots = (RedisKey)$"inference:rl:{{{partition}}}:slots";
+        var requests = new RateLimits(RequestsPerMinute: 1000, null, MaxConcurrency: 1000);
+
+        // One request on a draws it plus a spare: 10 requests and 10 slots (1%) sit on a, unused.
+        var lease = await a.AdmitAsync(partition, requests, 0).DefaultTimeout();
+        Assert.That(SlotsInRedis(await redis.GetDatabase().HashGetAllAsync(slots)), Is.EqualTo(11));
+        Assert.That((await b.AdmitAsync(partition, requests, 0).DefaultTimeout()).Requests.Remaining, Is.InRange(987, 989),
+            "b sees a's spare as taken: 1000 - 1 used by a - 10 spare on a - 1 used by b");
+
+        // Released without waiting for Redis (as the server does): the next sync gives the slot and the spare back.
+        lease.Dispose();
+        var returned = await TestTimeouts.Eventually(
+            async () => SlotsInRedis(await redis.GetDatabase().HashGetAllAsync(slots)) == 11, TimeSpan.FromSeconds(3));
+        Assert.That(returned, Is.True, "a's slots went back within the sync interval (b's 11 remain)");
+    }
+
+    [Test]
+    public async Task SlotsOfAReplicaNotHeardFrom_AreFreed()
+    {
+        await using var backend = Backend(RedisFailureMode.FailClosed);
+        var partition = Partition();
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(_redis.Configuration);
+        var database = redis.GetDatabase();
+
+        // A replica that died holding every slot an hour ago, and one alive holding one now.
+        var nowMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        await database.HashSetAsync($"inference:rl:{{{partition}}}:slots", [new("dead", 3), new("alive", 1)]);
+        await database.SortedSetAddAsync($"inference:rl:{{{partition}}}:replicas", [new("dead", nowMs - 3_600_000), new("alive", nowMs)]);
+
+        var limits = new RateLimits(null, null, MaxConcurrency: 3);
+        var leases = new List<RateLimitLease>();
+        for (var i = 0; i < 3; i++)
+        {
+            leases.Add(await backend.AdmitAsync(partition, limits, 0).DefaultTimeout());
+        }
+
+        Assert.That(leases.Select(l => l.IsAllowed), Is.EqualTo(new[] { true, true, false }), "the dead replica's 3 are free, the live one's 1 is not");
+        foreach (var lease in leases)
+        {
+            await lease.DisposeAsync().DefaultTimeout();
+        }
+    }
+
+    private static int SlotsInRedis(HashEntry[] entries) => entries.Sum(e => (int)e.Value);
+
+    private static async Task<long> ScriptCallsAsync(ConnectionMultiplexer redis)
+    {
+        // "cmdstat_evalsha:calls=12,usec=..." and the same for eval (the first call of a script).
+        var server = redis.GetServer(redis.GetEndPoints()[0]);
+        var commands = (await server.InfoAsync("commandstats")).SelectMany(group => group);
+        return commands
+            .Where(c => c.Key.StartsWith("cmdstat_eval", StringComparison.Ordinal))
+            .Sum(c => long.Parse(c.Value.Split("calls=")[1].Split(',')[0], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private RedisRateLimitBackend Backend(RedisFailureMode mode, TimeSpan? syncInterval = null) => new(new RedisLimitOptions
     {
         Configuration = _redis.Configuration,
         FailureMode = mode,
         OperationTimeout = TimeSpan.FromMilliseconds(250),
+        SyncInterval = syncInterval ?? TimeSpan.FromSeconds(1),
     });
 
     private static string Partition() => "key_" + Guid.NewGuid().ToString("N");
