@@ -215,6 +215,37 @@ public sealed class RestWireTests : ServerFixture
     }
 
     [Test]
+    public async Task CompletionLogprobs_TextOffsets_PointIntoTheText_UnaryAndStreamedAlike()
+    {
+        const string body = """{"model":"tiny-chat","prompt":"The capital of France is","max_tokens":6,"temperature":0,"logprobs":1STREAM}""";
+        using var unary = await PostAsync("/v1/completions", body.Replace("STREAM", ""));
+        var choice = (await JsonOf(unary)).GetProperty("choices")[0];
+        var text = choice.GetProperty("text").GetString()!;
+        var logprobs = choice.GetProperty("logprobs");
+        var tokens = logprobs.GetProperty("tokens").EnumerateArray().Select(t => t.GetString()!).ToList();
+        var offsets = logprobs.GetProperty("text_offset").EnumerateArray().Select(o => o.GetInt32()).ToList();
+
+        // OpenAI's text_offset: where each token's text starts in the choice's text.
+        Assert.That(tokens, Has.Count.GreaterThan(1), choice.ToString());
+        var expected = 0;
+        for (var i = 0; i < tokens.Count; i++)
+        {
+            Assert.That(offsets[i], Is.EqualTo(expected), $"token {i} '{tokens[i]}' of \"{text}\"");
+            if (text.AsSpan(expected).StartsWith(tokens[i], StringComparison.Ordinal))
+            {
+                expected += tokens[i].Length;
+            }
+        }
+
+        using var streamed = await PostAsync("/v1/completions", body.Replace("STREAM", ""","stream":true"""));
+        var streamedOffsets = (await SseDataLines(streamed)).Where(d => d != "[DONE]")
+            .Select(d => JsonDocument.Parse(d).RootElement.GetProperty("choices"))
+            .Where(c => c.GetArrayLength() > 0 && c[0].TryGetProperty("logprobs", out var l) && l.ValueKind == JsonValueKind.Object)
+            .SelectMany(c => c[0].GetProperty("logprobs").GetProperty("text_offset").EnumerateArray().Select(o => o.GetInt32()));
+        Assert.That(streamedOffsets, Is.EqualTo(offsets));
+    }
+
+    [Test]
     public async Task SampledChat_WithSeed_IsReproducible()
     {
         const string body = """{"model":"tiny-chat","messages":[{"role":"user","content":"hi"}],"max_tokens":8,"temperature":1,"seed":1234}""";
@@ -284,6 +315,16 @@ public sealed class RestWireTests : ServerFixture
     {
         using var response = await PostAsync("/v1/chat/completions", body);
         await AssertOpenAiError(response, HttpStatusCode.BadRequest, "invalid_request_error", null, param);
+    }
+
+    [Test]
+    public async Task ErrorBody_KeepsTextAsItIs_AsTranscodingDoes()
+    {
+        // Escaping only what JSON requires: the message reads 'wizard', not \u0027wizard\u0027.
+        using var response = await PostAsync("/v1/chat/completions", """{"model":"tiny-chat","messages":[{"role":"wiz<a>rd","content":"hi"}]}""");
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.That(body, Does.Contain("'wiz<a>rd' is not a valid role"));
+        Assert.That(body, Does.Not.Contain("\\u00"));
     }
 
     [TestCase("""{"model":"tiny-chat","prompt":"x","suffix":"y"}""", "suffix")]

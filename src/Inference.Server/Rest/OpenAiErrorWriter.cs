@@ -24,7 +24,7 @@ internal static class OpenAiErrorWriter
         }
 
         var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, ProtoJsonWriter.WriterOptions))
         {
             WriteError(writer, error);
         }

@@ -1,4 +1,5 @@
 using System.Collections;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
@@ -15,6 +16,13 @@ namespace Inference.Server.Rest;
 /// </summary>
 internal static class ProtoJsonWriter
 {
+    /// <summary>
+    /// How our own JSON writers escape, as transcoding's do: text as it is, escaping only what JSON requires (quotes,
+    /// backslashes, control characters), so a model's "it's" is not sent as <c>it\u0027s</c>. These bodies are
+    /// <c>application/json</c> and <c>text/event-stream</c>, never HTML, which the default's extra escaping guards.
+    /// </summary>
+    public static JsonWriterOptions WriterOptions { get; } = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static void WriteMessage(Utf8JsonWriter writer, IMessage message)
     {
         switch (message)

@@ -105,7 +105,7 @@ internal sealed class ServerSentEventsMiddleware(
                     // Headers go out with the first chunk, so a refusal found before it still gets its status.
                     Start(response);
                     started = true;
-                    json = new Utf8JsonWriter(response.BodyWriter);
+                    json = new Utf8JsonWriter(response.BodyWriter, ProtoJsonWriter.WriterOptions);
                 }
 
                 pipe = response.BodyWriter;
@@ -140,7 +140,7 @@ internal sealed class ServerSentEventsMiddleware(
             {
                 // Headers are gone: OpenAI's own servers report a late failure as an error event, then close.
                 pipe = response.BodyWriter;
-                json ??= new Utf8JsonWriter(pipe);
+                json ??= new Utf8JsonWriter(pipe, ProtoJsonWriter.WriterOptions);
                 pipe.Write("data: "u8);
                 json.Reset(pipe);
                 OpenAiErrorWriter.WriteError(json, error);

@@ -21,7 +21,7 @@ internal sealed class ChatCompletionHandler(ModelResolver models, IValidator<Cha
     public async IAsyncEnumerable<ChatCompletionChunk> StreamAsync(
         ChatCompleteRequest request, CallerAccess access, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var run = new ChatRun();
+        var run = new CompletionRun();
         await foreach (var step in GenerateAsync(request, access, run, cancellationToken).ConfigureAwait(false))
         {
             var choice = new ChatChunkChoice { Index = step.Index, Delta = new ChatCompletionDelta { Content = step.Event.TextDelta } };
@@ -57,7 +57,7 @@ internal sealed class ChatCompletionHandler(ModelResolver models, IValidator<Cha
     /// choice, without building a chunk message for every token.</summary>
     public async Task<ChatCompleteResponse> CompleteAsync(ChatCompleteRequest request, CallerAccess access, CancellationToken cancellationToken)
     {
-        var run = new ChatRun();
+        var run = new CompletionRun();
         var choices = new List<(ChatChoice Choice, StringBuilder Text)>(1);
         await foreach (var step in GenerateAsync(request, access, run, cancellationToken).ConfigureAwait(false))
         {
@@ -98,7 +98,7 @@ internal sealed class ChatCompletionHandler(ModelResolver models, IValidator<Cha
         return response;
     }
 
-    private static ChatCompletionChunk NewChunk(ChatRun run) => new()
+    private static ChatCompletionChunk NewChunk(CompletionRun run) => new()
     {
         Id = run.Id,
         Object = "chat.completion.chunk",
@@ -114,7 +114,7 @@ internal sealed class ChatCompletionHandler(ModelResolver models, IValidator<Cha
     /// token counts as they become known.
     /// </summary>
     private async IAsyncEnumerable<ChoiceStep> GenerateAsync(
-        ChatCompleteRequest request, CallerAccess access, ChatRun run, [EnumeratorCancellation] CancellationToken cancellationToken)
+        ChatCompleteRequest request, CallerAccess access, CompletionRun run, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         RequestValidation.ThrowIfInvalid(validator, request);
         access.RequireModel(request.Model);
@@ -171,28 +171,6 @@ internal sealed class ChatCompletionHandler(ModelResolver models, IValidator<Cha
     }
 
     private readonly record struct ChoiceStep(int Index, GenerationEvent Event, bool First);
-
-    /// <summary>What one request's response carries besides its choices, filled in as generation starts.</summary>
-    private sealed class ChatRun
-    {
-        public string Id { get; set; } = "";
-
-        public long Created { get; set; }
-
-        public string ModelId { get; set; } = "";
-
-        public int? TopLogprobs { get; set; }
-
-        public int PromptTokens { get; set; }
-
-        public int[] CompletionTokens { get; set; } = [];
-
-        public Usage Usage()
-        {
-            var completion = CompletionTokens.Sum();
-            return new Usage { PromptTokens = PromptTokens, CompletionTokens = completion, TotalTokens = PromptTokens + completion };
-        }
-    }
 
     private static TokenLogprob ToWire(TokenLogProbs logProbs)
     {

@@ -8,19 +8,13 @@ namespace Inference.Server.Services;
 /// the sequence's index. One sequence is passed straight through.</summary>
 internal static class SequenceMerger
 {
-    public static async IAsyncEnumerable<(int Index, GenerationEvent Event)> MergeAsync(
+    public static IAsyncEnumerable<(int Index, GenerationEvent Event)> MergeAsync(
+        IChatModel model, IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken) =>
+        requests.Count == 1 ? new Single(model.GenerateAsync(requests[0], cancellationToken)) : MergeManyAsync(model, requests, cancellationToken);
+
+    private static async IAsyncEnumerable<(int Index, GenerationEvent Event)> MergeManyAsync(
         IChatModel model, IReadOnlyList<GenerationRequest> requests, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        if (requests.Count == 1)
-        {
-            await foreach (var item in model.GenerateAsync(requests[0], cancellationToken).ConfigureAwait(false))
-            {
-                yield return (0, item);
-            }
-
-            yield break;
-        }
-
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var channel = Channel.CreateUnbounded<(int, GenerationEvent)>(new UnboundedChannelOptions { SingleReader = true });
         var pumps = new Task[requests.Count];
@@ -76,6 +70,23 @@ internal static class SequenceMerger
         if (Interlocked.Decrement(ref remaining.Value) == 0)
         {
             writer.TryComplete();
+        }
+    }
+
+    /// <summary>One sequence needs no merging: its events pass straight through, tagged 0, without an async state
+    /// machine of their own (a layer every token of every request would otherwise pay for).</summary>
+    private sealed class Single(IAsyncEnumerable<GenerationEvent> events) : IAsyncEnumerable<(int Index, GenerationEvent Event)>
+    {
+        public IAsyncEnumerator<(int Index, GenerationEvent Event)> GetAsyncEnumerator(CancellationToken cancellationToken = default) =>
+            new Enumerator(events.GetAsyncEnumerator(cancellationToken));
+
+        private sealed class Enumerator(IAsyncEnumerator<GenerationEvent> inner) : IAsyncEnumerator<(int Index, GenerationEvent Event)>
+        {
+            public (int Index, GenerationEvent Event) Current => (0, inner.Current);
+
+            public ValueTask<bool> MoveNextAsync() => inner.MoveNextAsync();
+
+            public ValueTask DisposeAsync() => inner.DisposeAsync();
         }
     }
 }

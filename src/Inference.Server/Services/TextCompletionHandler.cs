@@ -18,60 +18,89 @@ internal sealed class TextCompletionHandler(ModelResolver models, IValidator<Com
     /// <summary>OpenAI's default when max_tokens is not given.</summary>
     private const int DefaultMaxTokens = 16;
 
-    public IAsyncEnumerable<CompleteResponse> StreamAsync(CompleteRequest request, CallerAccess access, CancellationToken cancellationToken) =>
-        StreamCoreAsync(request, access, request.StreamOptions?.IncludeUsage == true, cancellationToken);
-
-    public async Task<CompleteResponse> CompleteAsync(CompleteRequest request, CallerAccess access, CancellationToken cancellationToken)
+    public async IAsyncEnumerable<CompleteResponse> StreamAsync(
+        CompleteRequest request, CallerAccess access, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var response = new CompleteResponse { Object = "text_completion", SystemFingerprint = ContractMapping.SystemFingerprint };
-        var texts = new List<StringBuilder>();
-        await foreach (var chunk in StreamCoreAsync(request, access, includeUsage: true, cancellationToken).ConfigureAwait(false))
+        var run = new CompletionRun();
+        await foreach (var step in GenerateAsync(request, access, run, cancellationToken).ConfigureAwait(false))
         {
-            response.Id = chunk.Id;
-            response.Created = chunk.Created;
-            response.Model = chunk.Model;
-            if (chunk.Usage is not null)
+            var choice = new CompletionChoice { Index = step.Index, Text = step.Event.TextDelta, Logprobs = step.Logprobs };
+            if (step.Event.FinishReason is { } reason)
             {
-                response.Usage = chunk.Usage;
+                choice.FinishReason = ContractMapping.FinishReason(reason);
             }
 
-            foreach (var delta in chunk.Choices)
+            var chunk = NewResponse(run);
+            chunk.Choices.Add(choice);
+            yield return chunk;
+        }
+
+        if (request.StreamOptions?.IncludeUsage == true)
+        {
+            var usage = NewResponse(run);
+            usage.Usage = run.Usage();
+            yield return usage;
+        }
+    }
+
+    /// <summary>The unary answer, from the same generation the stream is made of: each choice's text and logprobs
+    /// appended, without building a chunk message for every token.</summary>
+    public async Task<CompleteResponse> CompleteAsync(CompleteRequest request, CallerAccess access, CancellationToken cancellationToken)
+    {
+        var run = new CompletionRun();
+        var choices = new List<(CompletionChoice Choice, StringBuilder Text)>(1);
+        await foreach (var step in GenerateAsync(request, access, run, cancellationToken).ConfigureAwait(false))
+        {
+            while (choices.Count <= step.Index)
             {
-                while (response.Choices.Count <= delta.Index)
-                {
-                    response.Choices.Add(new CompletionChoice { Index = response.Choices.Count });
-                    texts.Add(new StringBuilder());
-                }
+                choices.Add((new CompletionChoice { Index = choices.Count }, new StringBuilder()));
+            }
 
-                var choice = response.Choices[delta.Index];
-                var offset = texts[delta.Index].Length;
-                texts[delta.Index].Append(delta.Text);
-                if (delta.Logprobs is not null)
-                {
-                    var logprobs = choice.Logprobs ??= new CompletionLogprobs();
-                    logprobs.Tokens.Add(delta.Logprobs.Tokens);
-                    logprobs.TokenLogprobs.Add(delta.Logprobs.TokenLogprobs);
-                    logprobs.TopLogprobs.Add(delta.Logprobs.TopLogprobs);
-                    logprobs.TextOffset.Add(delta.Logprobs.TextOffset.Select(o => o + offset));
-                }
+            var (choice, text) = choices[step.Index];
+            text.Append(step.Event.TextDelta);
+            if (step.Logprobs is { } logprobs)
+            {
+                var all = choice.Logprobs ??= new CompletionLogprobs();
+                all.Tokens.Add(logprobs.Tokens);
+                all.TokenLogprobs.Add(logprobs.TokenLogprobs);
+                all.TopLogprobs.Add(logprobs.TopLogprobs);
+                all.TextOffset.Add(logprobs.TextOffset);
+            }
 
-                if (delta.HasFinishReason)
-                {
-                    choice.FinishReason = delta.FinishReason;
-                }
+            if (step.Event.FinishReason is { } reason)
+            {
+                choice.FinishReason = ContractMapping.FinishReason(reason);
             }
         }
 
-        for (var i = 0; i < texts.Count; i++)
+        var response = NewResponse(run);
+        response.Usage = run.Usage();
+        foreach (var (choice, text) in choices)
         {
-            response.Choices[i].Text = texts[i].ToString();
+            choice.Text = text.ToString();
+            response.Choices.Add(choice);
         }
 
         return response;
     }
 
-    private async IAsyncEnumerable<CompleteResponse> StreamCoreAsync(
-        CompleteRequest request, CallerAccess access, bool includeUsage, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private static CompleteResponse NewResponse(CompletionRun run) => new()
+    {
+        Id = run.Id,
+        Object = "text_completion",
+        Created = run.Created,
+        Model = run.ModelId,
+        SystemFingerprint = ContractMapping.SystemFingerprint,
+    };
+
+    /// <summary>
+    /// The one generation behind both shapes: validates, checks the key, tokenizes, admits the request against the
+    /// key's limits, runs every prompt's n sequences and yields each event worth sending (any with text, logprobs or a
+    /// finish reason), with its logprobs in the wire shape (text offsets within the choice's text).
+    /// <paramref name="run"/> receives the response's id, model and token counts as they become known.
+    /// </summary>
+    private async IAsyncEnumerable<ChoiceStep> GenerateAsync(
+        CompleteRequest request, CallerAccess access, CompletionRun run, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         RequestValidation.ThrowIfInvalid(validator, request);
         access.RequireModel(request.Model);
@@ -103,79 +132,56 @@ internal sealed class TextCompletionHandler(ModelResolver models, IValidator<Com
             }
         }
 
-        // Admitted at the most the request may use; corrected to what it used when the lease ends.
+        // Admitted at the most the request may use; corrected to what it used when the lease ends, without holding
+        // the answer back for a shared limit store (RateLimitLease.Dispose).
         using var lease = await access.AdmitAsync(admittedTokens, cancellationToken).ConfigureAwait(false);
-        var id = ContractMapping.NewId("cmpl-");
-        var created = clock.GetUtcNow().ToUnixTimeSeconds();
-        var modelId = model.Info.Id;
-        var completionTokens = new int[sequences.Length];
+        run.Id = ContractMapping.NewId("cmpl-");
+        run.Created = clock.GetUtcNow().ToUnixTimeSeconds();
+        run.ModelId = model.Info.Id;
+        run.PromptTokens = promptTokens;
+        run.CompletionTokens = new int[sequences.Length];
         var textLengths = new int[sequences.Length];
         try
         {
             await foreach (var (index, step) in SequenceMerger.MergeAsync(model, sequences, cancellationToken).ConfigureAwait(false))
             {
-                completionTokens[index] = step.CompletionTokens;
+                run.CompletionTokens[index] = step.CompletionTokens;
                 if (step.TextDelta.Length == 0 && step.FinishReason is null && step.LogProbs is null)
                 {
                     continue;
                 }
 
-                var choice = new CompletionChoice { Index = index, Text = step.TextDelta };
+                // Where this token's text starts in the choice's completion text.
                 int textOffset = textLengths[index];
                 textLengths[index] += step.TextDelta.Length;
-                if (topLogprobs is not null && step.LogProbs is { } logProbs)
-                {
-                    var top = new Struct();
-                    foreach (var alternative in logProbs.Top)
-                    {
-                        top.Fields[alternative.Text] = Value.ForNumber(alternative.LogProb);
-                    }
-
-                    choice.Logprobs = new CompletionLogprobs
-                    {
-                        Tokens = { logProbs.Token.Text },
-                        TokenLogprobs = { logProbs.Token.LogProb },
-                        TopLogprobs = { top },
-                        // Where this token's text starts in the choice's completion text.
-                        TextOffset = { textOffset },
-                    };
-                }
-
-                if (step.FinishReason is { } reason)
-                {
-                    choice.FinishReason = ContractMapping.FinishReason(reason);
-                }
-
-                yield return new CompleteResponse
-                {
-                    Id = id,
-                    Object = "text_completion",
-                    Created = created,
-                    Model = modelId,
-                    SystemFingerprint = ContractMapping.SystemFingerprint,
-                    Choices = { choice },
-                };
+                var logprobs = topLogprobs is not null && step.LogProbs is { } logProbs ? ToWire(logProbs, textOffset) : null;
+                yield return new ChoiceStep(index, step, logprobs);
             }
         }
         finally
         {
-            lease.ReportUsage(promptTokens + completionTokens.Sum());
-        }
-
-        if (includeUsage)
-        {
-            var completion = completionTokens.Sum();
-            yield return new CompleteResponse
-            {
-                Id = id,
-                Object = "text_completion",
-                Created = created,
-                Model = modelId,
-                SystemFingerprint = ContractMapping.SystemFingerprint,
-                Usage = new Usage { PromptTokens = promptTokens, CompletionTokens = completion, TotalTokens = promptTokens + completion },
-            };
+            lease.ReportUsage(promptTokens + run.CompletionTokens.Sum());
         }
     }
+
+    private static CompletionLogprobs ToWire(TokenLogProbs logProbs, int textOffset)
+    {
+        var top = new Struct();
+        foreach (var alternative in logProbs.Top)
+        {
+            top.Fields[alternative.Text] = Value.ForNumber(alternative.LogProb);
+        }
+
+        return new CompletionLogprobs
+        {
+            Tokens = { logProbs.Token.Text },
+            TokenLogprobs = { logProbs.Token.LogProb },
+            TopLogprobs = { top },
+            TextOffset = { textOffset },
+        };
+    }
+
+    private readonly record struct ChoiceStep(int Index, GenerationEvent Event, CompletionLogprobs? Logprobs);
 
     /// <summary>OpenAI's prompt union: a string, strings, token ids, or lists of token ids (shape validated).</summary>
     private static List<IReadOnlyList<int>> Prompts(IChatModel model, Value prompt)
