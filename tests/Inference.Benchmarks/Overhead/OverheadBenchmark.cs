@@ -38,7 +38,7 @@ internal static class OverheadBenchmark
     // A server pinned to one busy core reaches its optimised code late: tiered compilation recompiles hot methods on
     // a background thread that competes with the requests (the real server took ~40 s to reach steady state under
     // this load). Each side warms up in WarmUp runs until two in a row agree within WarmUpTolerance, at most this long.
-    private static readonly TimeSpan MaxWarmUp = TimeSpan.FromSeconds(45);
+    private static readonly TimeSpan MaxWarmUp = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan ServerWarmUp = TimeSpan.FromSeconds(20);
     private const double WarmUpTolerance = 0.05;
 
