@@ -89,7 +89,7 @@ internal sealed class MarkdownReport
             }
 
             // The results files themselves do not count: every run changes them.
-            string? changes = Git("status --porcelain --untracked-files=no -- . :(exclude)*RESULTS*.md");
+            string? changes = Git("status --porcelain --untracked-files=no -- :(top) :(top,exclude,glob)**/RESULTS*.md");
             return $" at commit {commit}{(string.IsNullOrWhiteSpace(changes) ? "" : "+changes")}";
         }
     }

@@ -120,12 +120,16 @@ internal static class OverheadBenchmark
 
         var rows = new List<Row>();
 
-        // The unary calls run the most distinct code per request and took the longest to reach steady state, so the
-        // server gets a long warm-up on them before any comparison (which then warms each side as usual).
-        Console.WriteLine($"\nserver warm-up: {ServerWarmUp.TotalSeconds} s of unary gRPC calls, then {ServerWarmUp.TotalSeconds} s of unary REST requests");
-        await Unary(serverClient, server, ServerWarmUp).ConfigureAwait(false);
-        await Wrk.RunAsync(LoadCore, UnaryConnections, ServerWarmUp, $"http://127.0.0.1:{serverHttp}/v1/chat/completions", UnaryJson, 1, server)
-            .ConfigureAwait(false);
+        // The unary calls took the longest to reach steady state (a plateau of a few seconds can come before the last
+        // recompilations), so both servers get a long warm-up on them before any comparison, which then warms each
+        // side as usual.
+        Console.WriteLine($"\nserver warm-up, each server: {ServerWarmUp.TotalSeconds} s of unary gRPC calls, then {ServerWarmUp.TotalSeconds} s of unary REST requests");
+        foreach (var (client, target, httpPort) in new[] { (serverClient, server, serverHttp), (baselineClient, baseline, baselineHttp) })
+        {
+            await Unary(client, target, ServerWarmUp).ConfigureAwait(false);
+            await Wrk.RunAsync(LoadCore, UnaryConnections, ServerWarmUp, $"http://127.0.0.1:{httpPort}/v1/chat/completions", UnaryJson, 1, target)
+                .ConfigureAwait(false);
+        }
 
         // 1. gRPC tax.
         Console.WriteLine($"\n1. gRPC tax: unary ChatComplete ({UnaryTokens} tokens, synthetic, unthrottled) vs bare grpc-dotnet; " +
@@ -223,7 +227,7 @@ internal static class OverheadBenchmark
         report.Section(
             Title,
             $"The real server (Release, child process pinned to core {ServerCore}) against the best it could be, load generators " +
-            $"pinned to core {LoadCore}; a server warm-up ({ServerWarmUp.TotalSeconds} s of unary gRPC, {ServerWarmUp.TotalSeconds} s of unary REST), then " +
+            $"pinned to core {LoadCore}; a warm-up of both servers ({ServerWarmUp.TotalSeconds} s of unary gRPC, {ServerWarmUp.TotalSeconds} s of unary REST each), then " +
             $"{Rounds} alternating rounds of {Duration.TotalSeconds} s per side after {WarmUpDescription}, " +
             $"medians. 1: gRPC driver, {UnaryConnections} concurrent callers on one HTTP/2 connection, ChatComplete on the synthetic model " +
             $"(unthrottled, max_tokens {UnaryTokens}), request {unaryRequest.CalculateSize()} B, response {unaryResponse.CalculateSize()} B, " +
