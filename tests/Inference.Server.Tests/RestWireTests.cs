@@ -318,6 +318,17 @@ public sealed class RestWireTests : ServerFixture
     }
 
     [Test]
+    public async Task Models_SayWhatEachServes_AndItsContextLength()
+    {
+        var json = await JsonOf(await _http.GetAsync(new Uri("/v1/models", UriKind.Relative)).DefaultTimeout());
+        var models = json.GetProperty("data").EnumerateArray().ToDictionary(m => m.GetProperty("id").GetString()!);
+        Assert.That(models["tiny-chat"].GetProperty("kind").GetString(), Is.EqualTo("chat"));
+        Assert.That(models["tiny-chat"].GetProperty("max_model_len").GetInt32(), Is.EqualTo(512));
+        Assert.That(models["tiny-embed"].GetProperty("kind").GetString(), Is.EqualTo("embedding"));
+        Assert.That(models["tiny-embed"].GetProperty("max_model_len").GetInt32(), Is.GreaterThan(0));
+    }
+
+    [Test]
     public async Task ErrorBody_KeepsTextAsItIs_AsTranscodingDoes()
     {
         // Escaping only what JSON requires: the message reads 'wizard', not \u0027wizard\u0027.

@@ -47,6 +47,7 @@ describe('the chat playground at /', () => {
       await page.goto(`${server}/`, { timeout: 30_000 });
       await useKey(page, apiKey);
       await page.waitForSelector('#model option[value="tiny-chat"]', { state: 'attached', timeout: 30_000 });
+      assert.equal(await page.locator('#model option[value="tiny-embed"]').count(), 0, 'an embedding model cannot chat and is not offered');
       await page.selectOption('#model', 'tiny-chat');
       assert.equal(await page.inputValue('#temperature'), '0', 'the playground should default to greedy decoding');
       await page.fill('#message', 'What is 23 + 19?');

@@ -60,10 +60,13 @@ async function loadModels(): Promise<void> {
   ui.modelStatus.textContent = "Loading models…";
   try {
     const response = await client.listModels({});
+    // Only models that chat: an embedding model cannot answer. (A server that does not say a model's kind is
+    // taken to serve chat.)
+    const chat = response.data.filter((m) => m.kind !== "embedding");
     const previous = ui.model.value || localStorage.getItem(stored.model) || "";
-    ui.model.replaceChildren(...response.data.map((m) => new Option(m.id, m.id)));
-    if (response.data.some((m) => m.id === previous)) ui.model.value = previous;
-    ui.modelStatus.textContent = `${response.data.length} model(s) loaded.`;
+    ui.model.replaceChildren(...chat.map((m) => new Option(m.id, m.id)));
+    if (chat.some((m) => m.id === previous)) ui.model.value = previous;
+    ui.modelStatus.textContent = `${chat.length} chat model(s) loaded.`;
   } catch (error) {
     ui.modelStatus.textContent = "Could not list the models.";
     showError(error);

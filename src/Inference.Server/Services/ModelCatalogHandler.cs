@@ -65,6 +65,13 @@ internal sealed class ModelCatalogHandler(ModelResolver models)
     private static string RequireModel(string model) =>
         model.Length > 0 ? model : throw new ApiException(ApiError.InvalidParam("model", "model is required."));
 
-    private static Model ToWire(ModelInfo info) =>
-        new() { Id = info.Id, Object = "model", Created = info.CreatedUnixSeconds, OwnedBy = info.OwnedBy };
+    private static Model ToWire(ModelInfo info) => new()
+    {
+        Id = info.Id,
+        Object = "model",
+        Created = info.CreatedUnixSeconds,
+        OwnedBy = info.OwnedBy,
+        Kind = info.Kind == ModelKind.Embedding ? "embedding" : "chat",
+        MaxModelLen = info.ContextLength,
+    };
 }

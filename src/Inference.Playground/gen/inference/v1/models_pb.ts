@@ -10,7 +10,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file inference/v1/models.proto.
  */
 export const file_inference_v1_models: GenFile = /*@__PURE__*/
-  fileDesc("ChlpbmZlcmVuY2UvdjEvbW9kZWxzLnByb3RvEgxpbmZlcmVuY2UudjEiEwoRTGlzdE1vZGVsc1JlcXVlc3QiRwoSTGlzdE1vZGVsc1Jlc3BvbnNlEg4KBm9iamVjdBgBIAEoCRIhCgRkYXRhGAIgAygLMhMuaW5mZXJlbmNlLnYxLk1vZGVsIiAKD0dldE1vZGVsUmVxdWVzdBINCgVtb2RlbBgBIAEoCSJQCgVNb2RlbBIKCgJpZBgBIAEoCRIOCgZvYmplY3QYAiABKAkSDwoHY3JlYXRlZBgDIAEoAxIaCghvd25lZF9ieRgEIAEoCVIIb3duZWRfYnlCGaoCFkluZmVyZW5jZS5Db250cmFjdHMuVjFiBnByb3RvMw");
+  fileDesc("ChlpbmZlcmVuY2UvdjEvbW9kZWxzLnByb3RvEgxpbmZlcmVuY2UudjEiEwoRTGlzdE1vZGVsc1JlcXVlc3QiRwoSTGlzdE1vZGVsc1Jlc3BvbnNlEg4KBm9iamVjdBgBIAEoCRIhCgRkYXRhGAIgAygLMhMuaW5mZXJlbmNlLnYxLk1vZGVsIiAKD0dldE1vZGVsUmVxdWVzdBINCgVtb2RlbBgBIAEoCSKEAQoFTW9kZWwSCgoCaWQYASABKAkSDgoGb2JqZWN0GAIgASgJEg8KB2NyZWF0ZWQYAyABKAMSGgoIb3duZWRfYnkYBCABKAlSCG93bmVkX2J5EgwKBGtpbmQYBSABKAkSJAoNbWF4X21vZGVsX2xlbhgGIAEoBVINbWF4X21vZGVsX2xlbkIZqgIWSW5mZXJlbmNlLkNvbnRyYWN0cy5WMWIGcHJvdG8z");
 
 /**
  * Asks for every loaded model.
@@ -109,6 +109,22 @@ export type Model = Message<"inference.v1.Model"> & {
    * @generated from field: string owned_by = 4 [json_name = "owned_by"];
    */
   ownedBy: string;
+
+  /**
+   * Beyond OpenAI's object (its SDKs keep unknown fields): what the model serves, "chat" (chat and text
+   * completions, tokenize) or "embedding" (embeddings), so a client can offer each model where it fits.
+   *
+   * @generated from field: string kind = 5;
+   */
+  kind: string;
+
+  /**
+   * Beyond OpenAI's object, as vLLM reports it: the most tokens one sequence may hold (prompt plus completion, or
+   * an embedding's input).
+   *
+   * @generated from field: int32 max_model_len = 6 [json_name = "max_model_len"];
+   */
+  maxModelLen: number;
 };
 
 /**
