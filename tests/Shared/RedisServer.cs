@@ -76,6 +76,21 @@ internal sealed class RedisServer : IDisposable
         }
     }
 
+    /// <summary>Freezes the server (SIGSTOP): connections stay open and nothing is answered, as with a hung Redis.
+    /// Dispose the result to let it run again (SIGCONT).</summary>
+    public IDisposable Freeze()
+    {
+        var pid = _process?.Id ?? throw new InvalidOperationException("redis-server is not running.");
+        Signal("-STOP", pid);
+        return new Thaw(pid);
+    }
+
+    private static void Signal(string signal, int pid)
+    {
+        using var kill = Process.Start("kill", [signal, pid.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
     public async Task StopAsync()
     {
         if (_process is { HasExited: false } process)
@@ -102,5 +117,10 @@ internal sealed class RedisServer : IDisposable
         {
             return false;
         }
+    }
+
+    private sealed class Thaw(int pid) : IDisposable
+    {
+        public void Dispose() => Signal("-CONT", pid);
     }
 }

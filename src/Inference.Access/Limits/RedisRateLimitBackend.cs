@@ -107,8 +107,13 @@ public sealed class RedisRateLimitBackend : IRateLimitBackend, ILeaseOwner, IAsy
 
             if (mine is null)
             {
-                // Another request's round trip is bringing budget: take from it when it lands, or draw next.
-                await pending.ConfigureAwait(false);
+                // Another request's round trip is bringing budget: take from it when it lands, or draw next. If Redis
+                // failed it, that answers this request too: waiters must not each wait out a hung Redis in turn.
+                if ((await pending.ConfigureAwait(false)).Failure is { } failed)
+                {
+                    return Unavailable(failed);
+                }
+
                 continue;
             }
 

@@ -161,6 +161,27 @@ public sealed class RedisRateLimitBackendTests
     }
 
     [Test]
+    public async Task HungRedis_AnswersEveryWaitingRequestWithinTheTimeout()
+    {
+        // Requests that queue behind one round trip to a Redis that does not answer share its failure: none waits
+        // out the timeout again after the one before it.
+        await using var backend = Backend(RedisFailureMode.FailClosed);
+        var partition = Partition();
+        var limits = new RateLimits(RequestsPerMinute: 10, null, null);
+        Assert.That((await backend.AdmitAsync(partition, limits, 0).DefaultTimeout()).IsAllowed, Is.True, "connected");
+
+        var watch = Stopwatch.StartNew();
+        RateLimitLease[] leases;
+        using (_redis.Freeze())
+        {
+            leases = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => backend.AdmitAsync(partition, limits, 0).AsTask())).DefaultTimeout();
+        }
+
+        Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(1.5)), "16 requests behind a 250 ms timeout");
+        Assert.That(leases.Select(l => l.RefusedBy), Is.All.EqualTo(RateLimitRefusal.Unavailable));
+    }
+
+    [Test]
     public async Task UnreachableAtStart_NeverThrows_AndLogsTheOutageOnce()
     {
         var logger = new CapturingLogger<RedisRateLimitBackend>();
