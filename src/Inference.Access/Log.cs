@@ -23,8 +23,8 @@ internal static partial class Log
     internal static partial void RedisUnavailableFailClosed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Warning,
-        Message = "Rate limit store unavailable while releasing a lease; its correction is lost")]
-    internal static partial void RedisReleaseFailed(ILogger logger, Exception exception);
+        Message = "Rate limit store unavailable while giving back unused budget; it is lost to the other replicas until it refills there")]
+    internal static partial void RedisGiveBackFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 13, Level = LogLevel.Information, Message = "Rate limit store reachable again")]
     internal static partial void RedisRecovered(ILogger logger);

@@ -266,7 +266,7 @@ public sealed class RedisRateLimitBackend : IRateLimitBackend, ILeaseOwner, IAsy
             // refills there; the slots are stated again, in full, by the next sync.
             if (draw.BackRequests != 0 || draw.BackTokens != 0)
             {
-                Log.RedisReleaseFailed(_logger, exception);
+                Log.RedisGiveBackFailed(_logger, exception);
             }
 
             outcome = new DrawOutcome(0, 0, 0, RateLimitRefusal.Unavailable, null, double.NaN, double.NaN, exception);
