@@ -95,4 +95,25 @@ public sealed class MetricsTests : ServerFixture
             Assert.That(after.Sum(MetricNames.Requests, ("outcome", "error")), Is.EqualTo(before.Sum(MetricNames.Requests, ("outcome", "error"))), "no errors");
         });
     }
+
+    [Test]
+    public async Task Metrics_CountHttpRequestsPerRouteAndStatus_WithoutPerRequestGauges()
+    {
+        const string Duration = "http_server_request_duration_seconds_count";
+        var before = PrometheusText.Parse(await _http.GetStringAsync("/metrics").DefaultTimeout());
+        using (var response = await _http.GetAsync("/v1/models").DefaultTimeout())
+        {
+            Assert.That(response.IsSuccessStatusCode, Is.True);
+        }
+
+        var text = await _http.GetStringAsync("/metrics").DefaultTimeout();
+        var after = PrometheusText.Parse(text);
+        (string, string)[] route = [("http_route", "/v1/models"), ("http_response_status_code", "200")];
+        Assert.Multiple(() =>
+        {
+            Assert.That(after.Sum(Duration, route), Is.EqualTo(before.Sum(Duration, route) + 1), text);
+            // Dropped on purpose (MetricsServiceCollectionExtensions): two tagged updates per request each.
+            Assert.That(after.Select(s => s.Name), Has.None.StartsWith("http_server_active_requests").And.None.StartsWith("kestrel_queued_requests"), text);
+        });
+    }
 }

@@ -9,11 +9,19 @@ namespace Inference.Engine.Generation;
 internal sealed class StopSequenceMatcher
 {
     private readonly string[] _stops;
-    private readonly StringBuilder _held = new();
+    private readonly StringBuilder? _held;
 
     public StopSequenceMatcher(IReadOnlyList<string> stopSequences)
     {
+        // Most requests have no stop sequence: they pass text straight through and allocate nothing here.
+        if (stopSequences.Count == 0)
+        {
+            _stops = [];
+            return;
+        }
+
         _stops = stopSequences.Where(s => s.Length > 0).Distinct(StringComparer.Ordinal).ToArray();
+        _held = _stops.Length > 0 ? new StringBuilder() : null;
     }
 
     /// <summary>Whether any stop sequence is configured (when not, text passes straight through).</summary>
@@ -26,7 +34,7 @@ internal sealed class StopSequenceMatcher
     public string Push(string text, out bool stopped)
     {
         stopped = false;
-        if (_stops.Length == 0)
+        if (_held is null)
         {
             return text;
         }
@@ -61,6 +69,11 @@ internal sealed class StopSequenceMatcher
     /// <summary>Releases what was held back when the sequence ends without a stop sequence.</summary>
     public string Flush()
     {
+        if (_held is null)
+        {
+            return "";
+        }
+
         string rest = _held.ToString();
         _held.Clear();
         return rest;

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Inference.Engine.Generation;
@@ -34,11 +35,19 @@ internal sealed class SyntheticChatModel : IChatModel
 
     public IReadOnlyList<int> Tokenize(string text)
     {
-        var bytes = Encoding.UTF8.GetBytes(text);
-        var ids = new int[bytes.Length];
-        for (int i = 0; i < bytes.Length; i++)
+        // The model stands in for model compute in overhead measurements, so it should cost next to nothing itself.
+        var ids = new int[Encoding.UTF8.GetByteCount(text)];
+        byte[]? rented = ids.Length > 512 ? ArrayPool<byte>.Shared.Rent(ids.Length) : null;
+        Span<byte> bytes = rented ?? stackalloc byte[512];
+        Encoding.UTF8.GetBytes(text, bytes);
+        for (int i = 0; i < ids.Length; i++)
         {
             ids[i] = bytes[i];
+        }
+
+        if (rented is not null)
+        {
+            ArrayPool<byte>.Shared.Return(rented);
         }
 
         return ids;
@@ -69,9 +78,16 @@ internal sealed class SyntheticChatModel : IChatModel
     public string RenderChat(IReadOnlyList<ChatMessage> messages, IReadOnlyList<object?>? tools, bool addGenerationPrompt)
     {
         // ChatML, the most common layout, so prompts have a realistic size.
-        var text = new StringBuilder();
-        foreach (var message in messages)
+        int length = 32;
+        for (int i = 0; i < messages.Count; i++)
         {
+            length += 32 + messages[i].Role.Length + (messages[i].Content?.Length ?? 0);
+        }
+
+        var text = new StringBuilder(length);
+        for (int i = 0; i < messages.Count; i++)
+        {
+            var message = messages[i];
             text.Append("<|im_start|>").Append(message.Role).Append('\n').Append(message.Content).Append("<|im_end|>\n");
         }
 

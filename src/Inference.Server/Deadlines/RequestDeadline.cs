@@ -13,9 +13,15 @@ internal static class RequestDeadline
     public static ApiError Error { get; } = new(
         ErrorKind.Timeout, "The request took longer than the server allows and was cancelled.", null, "request_timeout");
 
-    public static void Set(HttpContext context, CancellationToken deadline) => context.Items[Key] = deadline;
+    /// <summary>Records the request's two tokens: the client's abort and the bounded token that it and the bound
+    /// cancel.</summary>
+    public static void Set(HttpContext context, CancellationToken aborted, CancellationToken bounded) =>
+        context.Items[Key] = new Tokens(aborted, bounded);
 
     /// <summary>True when the request's deadline, not its client, ended it.</summary>
     public static bool HasExpired(HttpContext context) =>
-        context.Items.TryGetValue(Key, out var value) && value is CancellationToken { IsCancellationRequested: true };
+        context.Items.TryGetValue(Key, out var value) && value is Tokens tokens
+        && tokens.Bounded.IsCancellationRequested && !tokens.Aborted.IsCancellationRequested;
+
+    private sealed record Tokens(CancellationToken Aborted, CancellationToken Bounded);
 }

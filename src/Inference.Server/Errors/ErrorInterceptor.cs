@@ -13,12 +13,29 @@ namespace Inference.Server.Errors;
 /// </summary>
 internal sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interceptor
 {
-    public override async Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
+    // Not async when the call has already succeeded (a cheap call often has): every unary call passes through here,
+    // and an async method would cost each one a state machine.
+    public override Task<TResponse> UnaryServerHandler<TRequest, TResponse>(
         TRequest request, ServerCallContext context, UnaryServerMethod<TRequest, TResponse> continuation)
+    {
+        Task<TResponse> call;
+        try
+        {
+            call = continuation(request, context);
+        }
+        catch (Exception exception) when (exception is not RpcException || IsCancellation(exception))
+        {
+            throw Translate(exception, context);
+        }
+
+        return call.IsCompletedSuccessfully ? call : AwaitUnaryAsync(call, context);
+    }
+
+    private async Task<TResponse> AwaitUnaryAsync<TResponse>(Task<TResponse> call, ServerCallContext context)
     {
         try
         {
-            return await continuation(request, context).ConfigureAwait(false);
+            return await call.ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is not RpcException || IsCancellation(exception))
         {

@@ -198,8 +198,9 @@ internal sealed class ChatCompletionHandler(ModelResolver models, IValidator<Cha
     internal static List<EngineChatMessage> ToEngine(IReadOnlyList<WireChatMessage> messages)
     {
         var result = new List<EngineChatMessage>(messages.Count);
-        foreach (var message in messages)
+        for (var i = 0; i < messages.Count; i++)
         {
+            var message = messages[i];
             // Templates predate OpenAI's "developer" role; it means what "system" means to them.
             var role = message.Role == "developer" ? "system" : message.Role;
             result.Add(new EngineChatMessage(role, Text(message.Content))

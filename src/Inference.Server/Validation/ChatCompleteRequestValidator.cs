@@ -18,7 +18,6 @@ internal sealed class ChatCompleteRequestValidator : AbstractValidator<ChatCompl
     {
         var maxChoices = options.Value.MaxChoices;
         RuleFor(r => r.Model).NotEmpty().Param("model");
-        RuleFor(r => r.Messages).NotEmpty().WithMessage("messages must contain at least one message.").Param("messages");
         RuleFor(r => r.Messages).Custom(CheckMessages);
 
         RuleFor(r => r.MaxTokens).GreaterThanOrEqualTo(1).When(r => r.HasMaxTokens).Param("max_tokens");
@@ -43,9 +42,8 @@ internal sealed class ChatCompleteRequestValidator : AbstractValidator<ChatCompl
             .NotSupported("response_format", "response_format: only {\"type\": \"text\"} is supported; JSON modes and json_schema are not.");
         RuleFor(r => r.ToolChoice).Must(c => WireShapes.IsAbsent(c) || c!.StringValue is "none" or "auto")
             .NotSupported("tool_choice", "tool_choice: only \"none\" and \"auto\" are supported; this server cannot force a tool call.");
-        RuleForEach(r => r.Tools).Must(t => t.Type is "" or "function" && !string.IsNullOrEmpty(t.Function?.Name))
-            .WithMessage("Each tool must be a function with a name.").OverridePropertyName("tools");
-        RuleFor(r => r.Modalities).Must(m => m.All(x => x == "text"))
+        RuleFor(r => r.Tools).Must(AreNamedFunctions).WithMessage("Each tool must be a function with a name.").OverridePropertyName("tools");
+        RuleFor(r => r.Modalities).Must(m => m.Count == 0 || m.All(x => x == "text"))
             .NotSupported("modalities", "modalities: only \"text\" output is supported.");
         RuleFor(r => r.Audio).Null().NotSupported("audio", "audio output is not supported.");
         RuleFor(r => r.Prediction).Null().NotSupported("prediction", "Predicted outputs are not supported.");
@@ -58,6 +56,12 @@ internal sealed class ChatCompleteRequestValidator : AbstractValidator<ChatCompl
     /// </summary>
     private static void CheckMessages(RepeatedField<WireChatMessage> messages, ValidationContext<ChatCompleteRequest> context)
     {
+        if (messages.Count == 0)
+        {
+            context.AddFailure(new ValidationFailure("messages", "messages must contain at least one message."));
+            return;
+        }
+
         for (var i = 0; i < messages.Count; i++)
         {
             var message = messages[i];
@@ -80,6 +84,20 @@ internal sealed class ChatCompleteRequestValidator : AbstractValidator<ChatCompl
                 context.AddFailure(new ValidationFailure($"messages[{i}].content", $"content is required for a {message.Role} message."));
             }
         }
+    }
+
+    // Loops rather than LINQ: the rules run for every request, most of which carry no tools.
+    private static bool AreNamedFunctions(RepeatedField<Tool> tools)
+    {
+        for (var i = 0; i < tools.Count; i++)
+        {
+            if (tools[i].Type is not ("" or "function") || string.IsNullOrEmpty(tools[i].Function?.Name))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static string TypeOf(Struct format) =>
