@@ -13,7 +13,8 @@ public enum FinishReason
 /// <summary>
 /// One step of a sequence: the token it produced and the text that became final with it. Text is held back while
 /// it could still be the start of a stop sequence or an incomplete UTF-8 character, so <see cref="TextDelta"/>
-/// may be empty; joined, the deltas are the completion text.
+/// may be empty; joined, the deltas are the completion text. A struct: every sequence yields one per token, and
+/// a reference type made each of them an allocation on the hot path.
 /// </summary>
 /// <param name="TokenId">The generated token (an EOS token is reported with an empty delta).</param>
 /// <param name="TextDelta">Text released by this step.</param>
@@ -21,7 +22,7 @@ public enum FinishReason
 /// <param name="FinishReason">Set on the last event of the sequence.</param>
 /// <param name="PromptTokens">Prompt length in tokens.</param>
 /// <param name="CompletionTokens">Tokens generated so far, this one included.</param>
-public sealed record GenerationEvent(
+public readonly record struct GenerationEvent(
     int TokenId,
     string TextDelta,
     TokenLogProbs? LogProbs,

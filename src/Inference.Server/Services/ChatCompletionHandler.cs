@@ -64,7 +64,7 @@ internal sealed class ChatCompletionHandler(ModelResolver models, IValidator<Cha
             while (choices.Count <= step.Index)
             {
                 var message = new ChatCompletionMessage { Role = "assistant" };
-                choices.Add((new ChatChoice { Index = choices.Count, Message = message }, new StringBuilder()));
+                choices.Add((new ChatChoice { Index = choices.Count, Message = message }, TextBuilders.Take()));
             }
 
             var (choice, text) = choices[step.Index];
@@ -91,7 +91,7 @@ internal sealed class ChatCompletionHandler(ModelResolver models, IValidator<Cha
         };
         foreach (var (choice, text) in choices)
         {
-            choice.Message.Content = text.ToString();
+            choice.Message.Content = TextBuilders.ToStringAndGiveBack(text);
             response.Choices.Add(choice);
         }
 

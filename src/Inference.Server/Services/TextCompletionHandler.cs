@@ -53,7 +53,7 @@ internal sealed class TextCompletionHandler(ModelResolver models, IValidator<Com
         {
             while (choices.Count <= step.Index)
             {
-                choices.Add((new CompletionChoice { Index = choices.Count }, new StringBuilder()));
+                choices.Add((new CompletionChoice { Index = choices.Count }, TextBuilders.Take()));
             }
 
             var (choice, text) = choices[step.Index];
@@ -77,7 +77,7 @@ internal sealed class TextCompletionHandler(ModelResolver models, IValidator<Com
         response.Usage = run.Usage();
         foreach (var (choice, text) in choices)
         {
-            choice.Text = text.ToString();
+            choice.Text = TextBuilders.ToStringAndGiveBack(text);
             response.Choices.Add(choice);
         }
 

@@ -17,7 +17,7 @@ internal sealed class ChatCompleteRequestValidator : AbstractValidator<ChatCompl
     public ChatCompleteRequestValidator(IOptions<ValidationOptions> options)
     {
         var maxChoices = options.Value.MaxChoices;
-        RuleFor(r => r.Model).NotEmpty().Param("model");
+        RuleFor(r => r.Model).RequiredModel();
         RuleFor(r => r.Messages).Custom(CheckMessages);
 
         RuleFor(r => r.MaxTokens).GreaterThanOrEqualTo(1).When(r => r.HasMaxTokens).Param("max_tokens");

@@ -11,7 +11,7 @@ internal sealed class CompleteRequestValidator : AbstractValidator<CompleteReque
     public CompleteRequestValidator(IOptions<ValidationOptions> options)
     {
         var limits = options.Value;
-        RuleFor(r => r.Model).NotEmpty().Param("model");
+        RuleFor(r => r.Model).RequiredModel();
         RuleFor(r => r.Prompt).Must(p => WireShapes.IsTextOrTokens(p, limits.MaxPrompts))
             .WithMessage($"prompt must be a non-empty string, a list of at most {limits.MaxPrompts} strings, a list of token ids, or a list of token-id lists.")
             .Param("prompt");

@@ -10,7 +10,7 @@ internal sealed class GetEmbeddingsRequestValidator : AbstractValidator<GetEmbed
     public GetEmbeddingsRequestValidator(IOptions<ValidationOptions> options)
     {
         var maxInputs = options.Value.MaxEmbeddingInputs;
-        RuleFor(r => r.Model).NotEmpty().Param("model");
+        RuleFor(r => r.Model).RequiredModel();
         RuleFor(r => r.Input).Must(i => WireShapes.IsTextOrTokens(i, maxInputs))
             .WithMessage($"input must be a non-empty string, a list of at most {maxInputs} non-empty strings, a list of token ids, or a list of token-id lists.")
             .Param("input");

@@ -25,6 +25,11 @@ internal static class RequestValidation
             failure.ErrorCode == Unsupported ? Unsupported : "invalid_value"));
     }
 
+    /// <summary>The model is named (NotEmpty's rule and message). Not NotEmpty itself: it checks a non-empty string
+    /// again as a sequence, allocating an enumerator on every request.</summary>
+    public static IRuleBuilderOptions<T, string> RequiredModel<T>(this IRuleBuilder<T, string> rule) =>
+        rule.Must(model => !string.IsNullOrWhiteSpace(model)).WithMessage("'model' must not be empty.").Param("model");
+
     /// <summary>Names the rule after the OpenAI wire parameter (for both <c>param</c> and the message).</summary>
     public static IRuleBuilderOptions<T, TProperty> Param<T, TProperty>(this IRuleBuilderOptions<T, TProperty> rule, string param) =>
         rule.OverridePropertyName(param).WithName(param);
