@@ -142,12 +142,8 @@ internal sealed class ChatCompletionHandler(ModelResolver models, IValidator<Cha
         // Admitted at the most the request may use; corrected to what it used when the lease ends, without holding
         // the answer back for a shared limit store (RateLimitLease.Dispose).
         using var lease = await access.AdmitAsync(prompt.Count + (maxNewTokens * n), cancellationToken).ConfigureAwait(false);
-        run.Id = ContractMapping.NewId("chatcmpl-");
-        run.Created = clock.GetUtcNow().ToUnixTimeSeconds();
-        run.ModelId = model.Info.Id;
+        run.Begin("chatcmpl-", clock, model.Info.Id, prompt.Count, n);
         run.TopLogprobs = topLogprobs;
-        run.PromptTokens = prompt.Count;
-        run.CompletionTokens = new int[n];
         var started = new bool[n];
         try
         {

@@ -135,11 +135,7 @@ internal sealed class TextCompletionHandler(ModelResolver models, IValidator<Com
         // Admitted at the most the request may use; corrected to what it used when the lease ends, without holding
         // the answer back for a shared limit store (RateLimitLease.Dispose).
         using var lease = await access.AdmitAsync(admittedTokens, cancellationToken).ConfigureAwait(false);
-        run.Id = ContractMapping.NewId("cmpl-");
-        run.Created = clock.GetUtcNow().ToUnixTimeSeconds();
-        run.ModelId = model.Info.Id;
-        run.PromptTokens = promptTokens;
-        run.CompletionTokens = new int[sequences.Length];
+        run.Begin("cmpl-", clock, model.Info.Id, promptTokens, sequences.Length);
         var textLengths = new int[sequences.Length];
         try
         {
