@@ -116,4 +116,22 @@ public sealed class MetricsTests : ServerFixture
             Assert.That(after.Select(s => s.Name), Has.None.StartsWith("http_server_active_requests").And.None.StartsWith("kestrel_queued_requests"), text);
         });
     }
+
+    [Test]
+    public async Task Metrics_IncludeTheRuntimes_ProcessCpuGcAndThreadPool()
+    {
+        const string Allocated = "dotnet_gc_heap_total_allocated_bytes_total";
+        var before = PrometheusText.Parse(await _http.GetStringAsync("/metrics").DefaultTimeout());
+        await Completions.TextAsync(Completions.GrpcDeltas(_client, Completions.Greedy("1, 2, 3,", 4)));
+
+        var text = await _http.GetStringAsync("/metrics").DefaultTimeout();
+        var after = PrometheusText.Parse(text);
+        Assert.Multiple(() =>
+        {
+            Assert.That(after.Sum(Allocated), Is.GreaterThan(before.Sum(Allocated)), $"a request allocates: {text}");
+            Assert.That(after.Sum("dotnet_process_cpu_time_seconds_total"), Is.GreaterThan(0), text);
+            Assert.That(after.Select(s => s.Name), Does.Contain("dotnet_gc_collections_total").And.Contain("dotnet_thread_pool_queue_length_total"), text);
+            Assert.That(after.Single(s => s.Name == "target_info").Labels.GetValueOrDefault("service_name"), Is.EqualTo("inference"), text);
+        });
+    }
 }
