@@ -5,7 +5,8 @@ using Inference.Engine.Cuda.Device;
 using Inference.Engine.Onnx;
 
 // make bench-gpu: decode tokens/s at batch 1 and 16 and weight bandwidth as a fraction of a device-to-device copy,
-// for tiny-chat and a larger random-weight model of the same architecture. --accelerator ilgpu-cpu runs a small
+// for tiny-chat and a larger random-weight model of the same architecture; and top-k sampled decode with the
+// candidates selected on the device against copying rows to the host. --accelerator ilgpu-cpu runs a small
 // smoke version on ILGPU's CPU accelerator (to check the binary, not to measure anything).
 const double Goal = 0.70;
 string accelerator = Option("--accelerator") ?? "cuda";
@@ -40,6 +41,7 @@ using (device)
     Console.WriteLine($"Device-to-device copy: {copy / 1e9:F0} GB/s (bytes read + written)");
 
     var rows = new List<IReadOnlyList<string>>();
+    var sampledRows = new List<IReadOnlyList<string>>();
     foreach (var (name, load) in new (string, Func<(GenAiConfig, Inference.Engine.Cuda.Weights.DecoderWeights)>)[]
     {
         ("tiny-chat", BenchModels.TinyChat),
@@ -64,6 +66,19 @@ using (device)
                     MarkdownReport.Format(fraction * 100, "F1") + " %", goal]);
             }
         }
+
+        // Top-k sampling, fp16 weights: candidates chosen on the device vs each row copied out and chosen on the host.
+        foreach (int batch in new[] { 1, DecodeBenchmark.Slots })
+        {
+            var onDevice = DecodeBenchmark.Run(device, config, weights, half: true, batch, steps, DecodeBenchmark.Choice.TopKOnDevice);
+            var fromRows = DecodeBenchmark.Run(device, config, weights, half: true, batch, steps, DecodeBenchmark.Choice.TopKFromRows);
+            double ratio = onDevice.TokensPerSecond / fromRows.TokensPerSecond;
+            Console.WriteLine($"{name,-36} fp16 batch {batch,2} top-k sampled: device top-k {onDevice.TokensPerSecond,9:F0} tokens/s, " +
+                $"rows to the host {fromRows.TokensPerSecond,9:F0} tokens/s, ratio {ratio:F2}x");
+            sampledRows.Add([name, batch.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                MarkdownReport.Format(onDevice.TokensPerSecond, "F0"), MarkdownReport.Format(fromRows.TokensPerSecond, "F0"),
+                MarkdownReport.Format(ratio, "F2") + "x"]);
+        }
     }
 
     var report = new MarkdownReport();
@@ -74,6 +89,13 @@ using (device)
         $"{copy / 1e9:F0} GB/s counting bytes read plus written.",
         ["model", "weights", "batch", "tokens/s", "step ms", "weight MB", "weight GB/s", "of copy", "goal"],
         rows);
+    report.Section(
+        $"Top-k sampling on {device.Name}",
+        $"Decode with top_k {DecodeBenchmark.TopKSampling.TopK} at temperature {DecodeBenchmark.TopKSampling.Temperature} (fp16 weights, " +
+        $"{steps} timed steps): the scheduler's way, the {DecodeBenchmark.TopKSampling.TopK} candidates selected on the device and only " +
+        "they copied out, against copying each row of logits to the host and selecting there. Same samplers, same seeds.",
+        ["model", "batch", "device top-k tokens/s", "rows to host tokens/s", "ratio"],
+        sampledRows);
     report.WriteTo(results, "GPU benchmark results", "make bench-gpu", $"Accelerator: {device.AcceleratorType} {device.Name}.");
 }
 

@@ -36,6 +36,8 @@ internal sealed class DeviceDecoder<TWeights> : IDeviceDecoder
     private readonly ArrayView<float> _scores;
     private readonly ArrayView<float> _logits;
     private readonly ArrayView<int> _argMax;
+    private readonly ArrayView<int> _topIds;
+    private readonly ArrayView<float> _topLogits;
     private readonly int[] _hostMeta;
     private readonly int _dimensionLanes;
 
@@ -45,6 +47,7 @@ internal sealed class DeviceDecoder<TWeights> : IDeviceDecoder
     private readonly Action<KernelConfig, RowInput, TWeights, ArrayView<float>, ArrayView<float>, int, int, int> _project;
     private readonly Action<KernelConfig, RowInput, TWeights, TWeights, ArrayView<float>, int, int> _gatedProject;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, int, int> _argMaxKernel;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int> _topKKernel;
 
     public DeviceDecoder(Accelerator accelerator, DecoderWeights weights, DeviceOptions options, Func<DeviceWeights, float[], TWeights> matrix)
     {
@@ -88,6 +91,9 @@ internal sealed class DeviceDecoder<TWeights> : IDeviceDecoder
             _scores = Allocate<float>((long)c * _a.HeadCount * _a.ContextLength);
             _logits = Allocate<float>((long)options.Slots * _a.VocabSize);
             _argMax = Allocate<int>(options.Slots);
+            TopKCapacity = Math.Min(MaxTopK, _a.VocabSize);
+            _topIds = Allocate<int>((long)options.Slots * TopKCapacity);
+            _topLogits = Allocate<float>((long)options.Slots * TopKCapacity);
         }
         catch
         {
@@ -102,7 +108,14 @@ internal sealed class DeviceDecoder<TWeights> : IDeviceDecoder
         _project = accelerator.LoadStreamKernel<RowInput, TWeights, ArrayView<float>, ArrayView<float>, int, int, int>(ProjectionKernels.Project);
         _gatedProject = accelerator.LoadStreamKernel<RowInput, TWeights, TWeights, ArrayView<float>, int, int>(ProjectionKernels.GatedProject);
         _argMaxKernel = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, int>(ArgMaxKernel.Run);
+        _topKKernel = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>(TopKKernel.Run);
     }
+
+    /// <summary>The largest k <see cref="TopK"/> selects on the device: top_k defaults (40 in llama.cpp and Ollama,
+    /// 50 in transformers) fit; a larger k reads the row.</summary>
+    private const int MaxTopK = 64;
+
+    public int TopKCapacity { get; }
 
     public int ChunkTokens { get; }
 
@@ -176,6 +189,15 @@ internal sealed class DeviceDecoder<TWeights> : IDeviceDecoder
     {
         _argMaxKernel(new KernelConfig(rows, _lanes), _logits, _argMax, _a.VocabSize, _lanes);
         _argMax.SubView(0, rows).CopyToCPU(result[..rows]);
+    }
+
+    public void TopK(int rows, Span<int> ids, Span<float> logits)
+    {
+        int k = TopKCapacity;
+        int group = Math.Min(512, _accelerator.MaxNumThreadsPerGroup);
+        _topKKernel(new KernelConfig(rows, group), _logits, _topIds, _topLogits, _a.VocabSize, k);
+        _topIds.SubView(0, (long)rows * k).CopyToCPU(ids[..(rows * k)]);
+        _topLogits.SubView(0, (long)rows * k).CopyToCPU(logits[..(rows * k)]);
     }
 
     public void CopyLogits(int row, Span<float> destination) =>

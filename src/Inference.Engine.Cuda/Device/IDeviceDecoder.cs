@@ -22,6 +22,14 @@ internal interface IDeviceDecoder : IDisposable
     /// <summary>The argmax of logits rows [0, rows), computed on the device; waits for the device.</summary>
     void ArgMax(int rows, Span<int> result);
 
+    /// <summary>Most candidates per row <see cref="TopK"/> selects (at most the vocabulary size).</summary>
+    int TopKCapacity { get; }
+
+    /// <summary>The <see cref="TopKCapacity"/> best logits of rows [0, rows), selected on the device (by falling
+    /// logit, ties to the lower id) and copied out row after row in no particular order within a row; waits for the
+    /// device.</summary>
+    void TopK(int rows, Span<int> ids, Span<float> logits);
+
     /// <summary>Copies one logits row to the host; waits for the device.</summary>
     void CopyLogits(int row, Span<float> destination);
 }

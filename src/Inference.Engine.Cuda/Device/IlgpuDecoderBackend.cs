@@ -1,12 +1,14 @@
 using Inference.Engine.Decoding;
 using Inference.Engine.Onnx;
+using Inference.Engine.Sampling;
 
 namespace Inference.Engine.Cuda.Device;
 
 /// <summary>
 /// The ILGPU decoder behind the scheduler's slot interface. A slot is a region of the device cache that a
 /// sequence keeps from prefill to release; prompts of any lengths are run unpadded (flattened, in chunks), and a
-/// decode step feeds one token per slot. Only the argmax of each row crosses to the host unless a row is asked for.
+/// decode step feeds one token per slot. Only the argmax or the top-k of each row crosses to the host unless a row
+/// is asked for.
 /// </summary>
 internal sealed class IlgpuDecoderBackend : IDecoderBackend
 {
@@ -125,20 +127,51 @@ internal sealed class IlgpuDecoderBackend : IDecoderBackend
 
     public void Dispose() => _device.Dispose();
 
-    /// <summary>Argmax of every row fetched once per step; a full row copied only when asked for, once.</summary>
+    /// <summary>Argmax and top-k of every row each fetched once per step when first asked for; a full row copied
+    /// only when asked for, once.</summary>
     private sealed class StepLogits(IDeviceDecoder device, int slots, int vocabulary) : IStepLogits
     {
         private readonly int[] _argMax = new int[slots];
+        private readonly int[] _topIds = new int[slots * device.TopKCapacity];
+        private readonly float[] _topLogits = new float[slots * device.TopKCapacity];
+        private readonly TokenCandidate[] _top = new TokenCandidate[device.TopKCapacity];
         private readonly float[] _rows = new float[slots * vocabulary];
         private readonly bool[] _copied = new bool[slots];
         private int _count;
         private bool _argMaxReady;
+        private bool _topReady;
 
         public void Reset(int rows)
         {
             _count = rows;
             _argMaxReady = false;
+            _topReady = false;
             Array.Clear(_copied, 0, rows);
+        }
+
+        public void TopK(int row, Span<TokenCandidate> top)
+        {
+            int capacity = device.TopKCapacity;
+            if (top.Length > capacity)
+            {
+                Sampling.TopK.Select(Row(row), top);
+                return;
+            }
+
+            if (!_topReady)
+            {
+                device.TopK(_count, _topIds, _topLogits);
+                _topReady = true;
+            }
+
+            // The device's best `capacity` in no order; sorted, their first k are the best k by the same rule.
+            for (int i = 0; i < capacity; i++)
+            {
+                _top[i] = new TokenCandidate(_topIds[(row * capacity) + i], _topLogits[(row * capacity) + i]);
+            }
+
+            _top.AsSpan().Sort();
+            _top.AsSpan(0, top.Length).CopyTo(top);
         }
 
         public int ArgMax(int row)

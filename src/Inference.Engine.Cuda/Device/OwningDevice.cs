@@ -17,6 +17,10 @@ internal sealed class OwningDevice(IDeviceDecoder inner, Context context, Accele
 
     public void ArgMax(int rows, Span<int> result) => inner.ArgMax(rows, result);
 
+    public int TopKCapacity => inner.TopKCapacity;
+
+    public void TopK(int rows, Span<int> ids, Span<float> logits) => inner.TopK(rows, ids, logits);
+
     public void CopyLogits(int row, Span<float> destination) => inner.CopyLogits(row, destination);
 
     public void Dispose()

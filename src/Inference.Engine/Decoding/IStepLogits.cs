@@ -1,9 +1,12 @@
+using Inference.Engine.Sampling;
+
 namespace Inference.Engine.Decoding;
 
 /// <summary>
 /// The logits of one step, valid until the backend's next call. Backends that run on a device answer
-/// <see cref="ArgMax"/> from a device-side reduction and copy a full row only when <see cref="Row"/> asks for it,
-/// so greedy sequences move a few bytes per step instead of a vocabulary of floats.
+/// <see cref="ArgMax"/> and <see cref="TopK"/> from device-side reductions and copy a full row only when
+/// <see cref="Row"/> asks for it, so greedy and top-k sampled sequences move a few bytes per step instead of a
+/// vocabulary of floats.
 /// </summary>
 internal interface IStepLogits
 {
@@ -12,4 +15,8 @@ internal interface IStepLogits
 
     /// <summary>The full logits of row <paramref name="row"/>.</summary>
     ReadOnlySpan<float> Row(int row);
+
+    /// <summary>The <c>top.Length</c> best candidates of row <paramref name="row"/>, best first (by falling logit,
+    /// ties to the lower id); at most the vocabulary size.</summary>
+    void TopK(int row, Span<TokenCandidate> top) => Sampling.TopK.Select(Row(row), top);
 }

@@ -1,77 +1,111 @@
 using System.Numerics.Tensors;
 using System.Security.Cryptography;
+using Inference.Engine.Decoding;
 
 namespace Inference.Engine.Sampling;
 
 /// <summary>
 /// Chooses the next token of one sequence from the model's logits: logit bias, repetition / presence / frequency
-/// penalties, then greedy choice or temperature sampling with top-k, top-p and min-p. Buffers are allocated once
-/// per sequence, so a step allocates nothing unless log-probabilities are asked for.
+/// penalties, then greedy choice or temperature sampling with top-k, top-p and min-p, applied in that order as
+/// Hugging Face transformers and vLLM apply them (top-p and min-p over what top-k kept). Buffers are allocated once
+/// per sequence (the vocabulary-sized ones only for samplers that read whole rows), so a step allocates nothing
+/// unless log-probabilities are asked for.
 /// </summary>
 internal sealed class Sampler
 {
     private readonly SamplingOptions _options;
-    private readonly float[] _scores;
-    private readonly int[] _order;
-    private readonly float[] _sortKeys;
+    private readonly int _vocabularySize;
+    private readonly Source _source;
+    private readonly TokenCandidate[] _candidates;
+    private readonly float[] _weights;
     private readonly HashSet<int> _seenTokens;
     private readonly Dictionary<int, int> _generatedCounts = [];
+    private float[]? _scores;
+    private int[]? _order;
+    private float[]? _sortKeys;
     private SplitMix64 _random;
 
     public Sampler(SamplingOptions options, int vocabularySize, IReadOnlyList<int> promptTokens)
     {
         _options = options;
-        _scores = new float[vocabularySize];
-        _order = new int[vocabularySize];
-        _sortKeys = new float[vocabularySize];
+        _vocabularySize = vocabularySize;
         _seenTokens = options.RepetitionPenalty != 1f ? [.. promptTokens] : [];
         _random = new SplitMix64(options.Seed ?? BitConverter.ToUInt64(RandomNumberGenerator.GetBytes(8)));
-        NeedsLogits = !IsGreedy || options.LogitBias is { Count: > 0 } || options.RepetitionPenalty != 1f
+        bool changesLogits = options.LogitBias is { Count: > 0 } || options.RepetitionPenalty != 1f
             || options.PresencePenalty != 0f || options.FrequencyPenalty != 0f;
+        int topK = !IsGreedy && options.TopK > 0 && options.TopK < vocabularySize ? options.TopK : 0;
+        _candidates = new TokenCandidate[topK];
+        _weights = new float[topK];
+        _source = changesLogits ? Source.Row : IsGreedy ? Source.ArgMax : topK > 0 ? Source.TopK : Source.Row;
     }
 
-    /// <summary>Takes the argmax of the raw logits as the next token (only when <see cref="NeedsLogits"/> is
-    /// false) and records it as <see cref="Next"/> would.</summary>
-    public int Take(int argMax)
+    /// <summary>What of a step's logits the sampler needs, when it is not asked to read a whole row anyway.</summary>
+    private enum Source
     {
-        Record(argMax);
-        return argMax;
+        /// <summary>Greedy on unmodified logits: the row's argmax.</summary>
+        ArgMax,
+
+        /// <summary>Top-k sampling on unmodified logits: the row's k best candidates.</summary>
+        TopK,
+
+        /// <summary>Bias, penalties, or sampling over the whole vocabulary: the row.</summary>
+        Row,
     }
 
     private bool IsGreedy => _options.Temperature <= 0f || _options.TopK == 1;
 
-    /// <summary>False when the choice is the argmax of the raw logits (greedy, no bias, no penalties), which a
-    /// device can compute without copying the logits out; see <see cref="Take"/>.</summary>
-    public bool NeedsLogits { get; }
-
-    /// <summary>Picks the next token and records it for the penalties.</summary>
-    public int Next(ReadOnlySpan<float> logits)
+    /// <summary>Picks the next token from a step's logits, asking the backend for only what the choice needs: the
+    /// argmax or the top-k when nothing changes the logits (a device backend computes those without copying the
+    /// row out), the row otherwise.</summary>
+    public int Next(IStepLogits logits, int row)
     {
-        int token;
-        if (!NeedsLogits)
+        switch (_source)
         {
-            // Nothing to change in the logits: choose from them as they are, without the copy.
-            token = ArgMax(logits);
+            case Source.ArgMax:
+                return Record(logits.ArgMax(row));
+            case Source.TopK:
+                logits.TopK(row, _candidates);
+                return Record(DrawFromCandidates());
+            default:
+                return Next(logits.Row(row));
         }
-        else
-        {
-            var scores = _scores.AsSpan(0, logits.Length);
-            logits.CopyTo(scores);
-            ApplyBiasAndPenalties(scores);
-            token = IsGreedy ? ArgMax(scores) : Sample(scores);
-        }
-
-        Record(token);
-        return token;
     }
 
-    private void Record(int token)
+    /// <summary>Picks the next token from a whole row of logits and records it for the penalties.</summary>
+    public int Next(ReadOnlySpan<float> logits)
+    {
+        if (_source == Source.ArgMax)
+        {
+            // Nothing to change in the logits: choose from them as they are, without the copy.
+            return Record(ArgMax(logits));
+        }
+
+        var scores = (_scores ??= new float[_vocabularySize]).AsSpan(0, logits.Length);
+        logits.CopyTo(scores);
+        ApplyBiasAndPenalties(scores);
+        if (IsGreedy)
+        {
+            return Record(ArgMax(scores));
+        }
+
+        if (_candidates.Length > 0)
+        {
+            TopK.Select(scores, _candidates);
+            return Record(DrawFromCandidates());
+        }
+
+        return Record(Sample(scores));
+    }
+
+    private int Record(int token)
     {
         _generatedCounts[token] = _generatedCounts.GetValueOrDefault(token) + 1;
         if (_options.RepetitionPenalty != 1f)
         {
             _seenTokens.Add(token);
         }
+
+        return token;
     }
 
     private void ApplyBiasAndPenalties(Span<float> scores)
@@ -113,6 +147,28 @@ internal sealed class Sampler
     /// <summary>The first index of the largest value, as torch.argmax picks among ties (vectorised).</summary>
     internal static int ArgMax(ReadOnlySpan<float> scores) => TensorPrimitives.IndexOfMax(scores);
 
+    /// <summary>
+    /// Draws from <see cref="_candidates"/> (the top-k, best first): softmax at the temperature over them, then top-p
+    /// and min-p over that distribution. The same arithmetic whether the candidates came from a device or from
+    /// <see cref="TopK.Select"/>, so a seed gives the same tokens on either.
+    /// </summary>
+    private int DrawFromCandidates()
+    {
+        var weights = _weights.AsSpan();
+        float best = _candidates[0].Logit;
+        float inverseTemperature = 1f / _options.Temperature;
+        float total = 0f;
+        for (int i = 0; i < weights.Length; i++)
+        {
+            weights[i] = MathF.Exp((_candidates[i].Logit - best) * inverseTemperature);
+            total += weights[i];
+        }
+
+        int count = Truncate(weights, total);
+        return _candidates[Draw(weights[..count])].Id;
+    }
+
+    /// <summary>Temperature sampling over the whole vocabulary, with top-p and min-p when set.</summary>
     private int Sample(Span<float> scores)
     {
         TensorPrimitives.Multiply(scores, 1f / _options.Temperature, scores);
@@ -123,7 +179,7 @@ internal sealed class Sampler
         TensorPrimitives.Exp(scores, scores);
         TensorPrimitives.Multiply(scores, 1f / TensorPrimitives.Sum(scores), scores);
 
-        if (_options.TopK <= 0 && _options.TopP >= 1f)
+        if (_options.TopP >= 1f)
         {
             // No ordering needed: min-p only zeroes what falls under a fraction of the best probability.
             if (_options.MinP > 0f)
@@ -141,14 +197,38 @@ internal sealed class Sampler
             return Draw(scores);
         }
 
-        int count = OrderByProbability(scores);
+        // Top-p: only the nucleus is ordered, not the whole vocabulary.
+        var order = _order ??= new int[_vocabularySize];
+        var keys = _sortKeys ??= new float[_vocabularySize];
+        int candidates = SelectNucleus(scores, _options.TopP);
+        for (int i = 0; i < candidates; i++)
+        {
+            keys[i] = -scores[order[i]];
+        }
+
+        Array.Sort(keys, order, 0, candidates);
+        for (int i = 0; i < candidates; i++)
+        {
+            keys[i] = scores[order[i]];
+        }
+
+        int count = Truncate(keys.AsSpan(0, candidates), 1f);
+        return order[Draw(keys.AsSpan(0, count))];
+    }
+
+    /// <summary>How many of <paramref name="weights"/> (falling, summing to <paramref name="total"/>) top-p and then
+    /// min-p keep: the shortest prefix covering top-p of the total, then those at least min-p times the best.</summary>
+    private int Truncate(ReadOnlySpan<float> weights, float total)
+    {
+        int count = weights.Length;
         if (_options.TopP < 1f)
         {
+            float target = _options.TopP * total;
             float cumulative = 0f;
             for (int i = 0; i < count; i++)
             {
-                cumulative += scores[_order[i]];
-                if (cumulative >= _options.TopP)
+                cumulative += weights[i];
+                if (cumulative >= target)
                 {
                     count = i + 1;
                     break;
@@ -158,9 +238,9 @@ internal sealed class Sampler
 
         if (_options.MinP > 0f)
         {
-            float threshold = _options.MinP * scores[_order[0]];
+            float threshold = _options.MinP * weights[0];
             int kept = 1;
-            while (kept < count && scores[_order[kept]] >= threshold)
+            while (kept < count && weights[kept] >= threshold)
             {
                 kept++;
             }
@@ -168,109 +248,17 @@ internal sealed class Sampler
             count = kept;
         }
 
-        float total = 0f;
-        for (int i = 0; i < count; i++)
-        {
-            total += scores[_order[i]];
-        }
-
-        double target = _random.NextDouble() * total;
-        double running = 0;
-        for (int i = 0; i < count; i++)
-        {
-            running += scores[_order[i]];
-            if (target < running)
-            {
-                return _order[i];
-            }
-        }
-
-        return _order[count - 1];
+        return count;
     }
-
-    /// <summary>
-    /// Fills the start of <see cref="_order"/> with token ids by falling probability and returns how many there are:
-    /// the top-k when k is set, else enough of the most likely tokens to cover top-p. Only those candidates are
-    /// sorted, not the whole vocabulary: sorting 32k entries per step cost 2 ms, choosing 50 of them costs tens of µs.
-    /// </summary>
-    private int OrderByProbability(ReadOnlySpan<float> probabilities)
-    {
-        int vocabulary = probabilities.Length;
-        int candidates = _options.TopK > 0 && _options.TopK < vocabulary
-            ? SelectTopK(probabilities, _options.TopK)
-            : SelectNucleus(probabilities, _options.TopP);
-        for (int i = 0; i < candidates; i++)
-        {
-            _sortKeys[i] = -probabilities[_order[i]];
-        }
-
-        Array.Sort(_sortKeys, _order, 0, candidates);
-        return candidates;
-    }
-
-    /// <summary>The k most likely token ids into <see cref="_order"/> (unordered), kept as a min-heap while scanning.</summary>
-    private int SelectTopK(ReadOnlySpan<float> probabilities, int k)
-    {
-        var heap = _order.AsSpan(0, k);
-        for (int i = 0; i < k; i++)
-        {
-            heap[i] = i;
-        }
-
-        for (int i = (k / 2) - 1; i >= 0; i--)
-        {
-            SiftDown(heap, probabilities, i);
-        }
-
-        for (int i = k; i < probabilities.Length; i++)
-        {
-            if (probabilities[i] > probabilities[heap[0]])
-            {
-                heap[0] = i;
-                SiftDown(heap, probabilities, 0);
-            }
-        }
-
-        return k;
-    }
-
-    private static void SiftDown(Span<int> heap, ReadOnlySpan<float> probabilities, int index)
-    {
-        while (true)
-        {
-            int smallest = index, left = (2 * index) + 1, right = left + 1;
-            if (left < heap.Length && Less(probabilities, heap[left], heap[smallest]))
-            {
-                smallest = left;
-            }
-
-            if (right < heap.Length && Less(probabilities, heap[right], heap[smallest]))
-            {
-                smallest = right;
-            }
-
-            if (smallest == index)
-            {
-                return;
-            }
-
-            (heap[index], heap[smallest]) = (heap[smallest], heap[index]);
-            index = smallest;
-        }
-    }
-
-    /// <summary>Heap order: lower probability first; among equals the later id, so earlier ids survive as argmax's do.</summary>
-    private static bool Less(ReadOnlySpan<float> probabilities, int a, int b) =>
-        probabilities[a] < probabilities[b] || (probabilities[a] == probabilities[b] && a > b);
 
     /// <summary>
     /// Token ids whose probability is at least a threshold, lowered until together they cover <paramref name="topP"/>:
     /// the nucleus is the most likely tokens until the running sum reaches top-p, so it lies within any such set.
-    /// Without top-p (1), every id.
     /// </summary>
     private int SelectNucleus(ReadOnlySpan<float> probabilities, float topP)
     {
-        float threshold = topP < 1f ? TensorPrimitives.Max(probabilities) * 1e-3f : 0f;
+        var order = _order!;
+        float threshold = TensorPrimitives.Max(probabilities) * 1e-3f;
         while (true)
         {
             int count = 0;
@@ -279,7 +267,7 @@ internal sealed class Sampler
             {
                 if (probabilities[i] >= threshold)
                 {
-                    _order[count++] = i;
+                    order[count++] = i;
                     covered += probabilities[i];
                 }
             }

@@ -289,13 +289,13 @@ internal sealed class DecodeScheduler : IDisposable
         return _slotBuffer.AsSpan(0, count);
     }
 
-    /// <summary>Picks the next token: from the device's argmax when the sampler would only take the argmax of
-    /// unmodified logits, from the full row otherwise.</summary>
+    /// <summary>Picks the next token. Log-probabilities are over the whole vocabulary, so a sequence that asks for
+    /// them reads its row; any other lets the sampler fetch only what it needs (on a device backend, the argmax or
+    /// the top-k instead of the row).</summary>
     private void Emit(SequenceState sequence, IStepLogits logits, int row)
     {
-        bool full = sequence.Sampler.NeedsLogits || sequence.Request.TopLogProbs is not null;
-        var values = full ? logits.Row(row) : default;
-        int token = full ? sequence.Sampler.Next(values) : sequence.Sampler.Take(logits.ArgMax(row));
+        var values = sequence.Request.TopLogProbs is not null ? logits.Row(row) : default;
+        int token = sequence.Request.TopLogProbs is not null ? sequence.Sampler.Next(values) : sequence.Sampler.Next(logits, row);
         Emit(sequence, token, values);
     }
 

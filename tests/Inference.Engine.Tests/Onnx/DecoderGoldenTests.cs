@@ -2,6 +2,7 @@ using System.Text.Json;
 using Inference.Engine.Decoding;
 using Inference.Engine.Models;
 using Inference.Engine.Onnx;
+using Inference.Engine.Sampling;
 
 namespace Inference.Engine.Tests.Onnx;
 
@@ -98,6 +99,73 @@ public sealed class DecoderGoldenTests(ExecutionProvider provider, WeightStorage
         {
             _decoder.Release(slot);
         }
+    }
+
+    [Test]
+    public void TopKFromTheBackend_IsTheTopKOfItsRow_AfterPrefillAndAfterADecodeStep()
+    {
+        var prompts = Golden.GetProperty("cases").EnumerateArray().Where(c => c.TryGetProperty("prompt_ids", out _))
+            .Take(3).Select(c => (IReadOnlyList<int>)Ints(c.GetProperty("prompt_ids"))).ToArray();
+        var slots = new int[prompts.Length];
+        var logits = _decoder.Prefill(prompts, slots);
+        AssertTopK(logits, prompts.Length, "prefill");
+
+        var next = Enumerable.Range(0, prompts.Length).Select(logits.ArgMax).ToArray();
+        AssertTopK(_decoder.Decode(slots, next), prompts.Length, "decode");
+        foreach (int slot in slots)
+        {
+            _decoder.Release(slot);
+        }
+    }
+
+    /// <summary>Each k (within the device's selection and beyond it) asked before the row is read, so a device
+    /// backend answers from its kernel; the row's own selection is the reference.</summary>
+    private static void AssertTopK(IStepLogits logits, int rows, string where)
+    {
+        int[] ks = [1, 5, 40, 64, 100];
+        var answers = new TokenCandidate[rows][][];
+        for (int r = 0; r < rows; r++)
+        {
+            answers[r] = ks.Select(k =>
+            {
+                var top = new TokenCandidate[k];
+                logits.TopK(r, top);
+                return top;
+            }).ToArray();
+        }
+
+        for (int r = 0; r < rows; r++)
+        {
+            var row = logits.Row(r).ToArray();
+            for (int i = 0; i < ks.Length; i++)
+            {
+                var expected = new TokenCandidate[ks[i]];
+                TopK.Select(row, expected);
+                Assert.That(answers[r][i], Is.EqualTo(expected), $"{where}, row {r}, k {ks[i]}");
+            }
+        }
+    }
+
+    [Test]
+    public void SampledDecoding_FromTheBackendsTopK_DrawsWhatSamplingItsRowsDraws()
+    {
+        var prompt = Ints(Golden.GetProperty("cases").EnumerateArray().First(c => c.TryGetProperty("prompt_ids", out _)).GetProperty("prompt_ids"));
+        var options = new SamplingOptions { Temperature = 1.2f, TopK = 40, TopP = 0.95f, Seed = 17 };
+        var fromTopK = new Sampler(options, _decoder.Config.VocabSize, prompt);
+        var fromRow = new Sampler(options, _decoder.Config.VocabSize, prompt);
+        var slots = new int[1];
+        var logits = _decoder.Prefill([prompt], slots);
+        var tokens = new List<int>();
+        for (int step = 0; step < 24; step++)
+        {
+            int token = fromTopK.Next(logits, 0);
+            Assert.That(fromRow.Next(logits.Row(0)), Is.EqualTo(token), $"step {step}");
+            tokens.Add(token);
+            logits = _decoder.Decode(slots, [token]);
+        }
+
+        _decoder.Release(slots[0]);
+        Assert.That(tokens.Distinct().Count(), Is.GreaterThan(1), "the draws are not all one token");
     }
 
     internal static void AssertTop5(float[] logits, JsonElement top5, string where, float tolerance = 1e-3f)

@@ -126,4 +126,86 @@ public sealed class SamplerTests
         var sampler = new Sampler(SamplingOptions.Greedy with { RepetitionPenalty = 1.5f }, 8, [2]);
         Assert.That(sampler.Next(logits), Is.EqualTo(5));
     }
+
+    [Test]
+    public void TopKThenTopP_KeepsTheNucleusOfWhatTopKKept_AsTransformersAndVllmDo()
+    {
+        // Probabilities 0.40, 0.35, 0.25: top-k 2 keeps the first two, renormalised to 0.53 and 0.47, so top-p 0.5
+        // keeps only the first. Over the whole vocabulary (0.40 < 0.5) the second would be drawn too.
+        var logits = Enumerable.Repeat(-1e9f, 16).ToArray();
+        logits[3] = MathF.Log(0.40f);
+        logits[7] = MathF.Log(0.35f);
+        logits[9] = MathF.Log(0.25f);
+        var sampler = new Sampler(new SamplingOptions { Temperature = 1f, TopK = 2, TopP = 0.5f, Seed = 5 }, 16, []);
+        Assert.That(Enumerable.Range(0, 200).Select(_ => sampler.Next(logits)).Distinct(), Is.EqualTo(new[] { 3 }));
+
+        var topKOnly = new Sampler(new SamplingOptions { Temperature = 1f, TopK = 2, Seed = 5 }, 16, []);
+        Assert.That(Enumerable.Range(0, 200).Select(_ => topKOnly.Next(logits)).Distinct().Order(), Is.EqualTo(new[] { 3, 7 }));
+    }
+
+    [Test]
+    public void TopKSelect_RanksByFallingLogit_TiesToTheLowerId()
+    {
+        float[] logits = [1f, 3f, 2f, 3f, float.NegativeInfinity, 2f, 3f, -0f, 0f, 2f];
+        var top = new TokenCandidate[5];
+        TopK.Select(logits, top);
+        Assert.That(top.Select(c => c.Id), Is.EqualTo(new[] { 1, 3, 6, 2, 5 }));
+        Assert.That(top.Select(c => c.Logit), Is.EqualTo(new[] { 3f, 3f, 3f, 2f, 2f }));
+
+        var random = Logits(32000, 21);
+        var all = new TokenCandidate[50];
+        TopK.Select(random, all);
+        var expected = random.Select((value, id) => new TokenCandidate(id, value)).OrderByDescending(c => c.Logit).ThenBy(c => c.Id).Take(50);
+        Assert.That(all, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void FromAStepsLogits_ASamplerAsksOnlyForWhatItNeeds()
+    {
+        var row = Logits(64, 3);
+        var greedy = new CountingLogits(row);
+        Assert.That(new Sampler(SamplingOptions.Greedy, 64, []).Next(greedy, 0), Is.EqualTo(Sampler.ArgMax(row)));
+        Assert.That((greedy.ArgMaxCalls, greedy.TopKCalls, greedy.RowCalls), Is.EqualTo((1, 0, 0)), "greedy: the argmax");
+
+        var topK = new CountingLogits(row);
+        var options = new SamplingOptions { Temperature = 0.8f, TopK = 8, Seed = 2 };
+        Assert.That(new Sampler(options, 64, []).Next(topK, 0), Is.EqualTo(new Sampler(options, 64, []).Next(row)));
+        Assert.That((topK.ArgMaxCalls, topK.TopKCalls, topK.RowCalls), Is.EqualTo((0, 1, 0)), "top-k: the top-k");
+
+        var penalised = new CountingLogits(row);
+        _ = new Sampler(options with { PresencePenalty = 0.5f }, 64, []).Next(penalised, 0);
+        Assert.That((penalised.ArgMaxCalls, penalised.TopKCalls, penalised.RowCalls), Is.EqualTo((0, 0, 1)), "penalties: the row");
+
+        var wholeVocabulary = new CountingLogits(row);
+        _ = new Sampler(new SamplingOptions { Temperature = 0.8f, TopP = 0.9f, Seed = 2 }, 64, []).Next(wholeVocabulary, 0);
+        Assert.That((wholeVocabulary.ArgMaxCalls, wholeVocabulary.TopKCalls, wholeVocabulary.RowCalls), Is.EqualTo((0, 0, 1)), "no top-k: the row");
+    }
+
+    /// <summary>One row of logits that counts what a sampler asks of it.</summary>
+    private sealed class CountingLogits(float[] row) : Inference.Engine.Decoding.IStepLogits
+    {
+        public int ArgMaxCalls { get; private set; }
+
+        public int TopKCalls { get; private set; }
+
+        public int RowCalls { get; private set; }
+
+        public int ArgMax(int r)
+        {
+            ArgMaxCalls++;
+            return Sampler.ArgMax(row);
+        }
+
+        public ReadOnlySpan<float> Row(int r)
+        {
+            RowCalls++;
+            return row;
+        }
+
+        public void TopK(int r, Span<TokenCandidate> top)
+        {
+            TopKCalls++;
+            Inference.Engine.Sampling.TopK.Select(row, top);
+        }
+    }
 }

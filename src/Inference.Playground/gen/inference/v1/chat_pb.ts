@@ -59,7 +59,8 @@ export type ChatCompleteRequest = Message<"inference.v1.ChatCompleteRequest"> & 
   temperature?: number | undefined;
 
   /**
-   * Nucleus sampling: keep the smallest set of tokens whose probability reaches top_p, 0..1. Default 1.
+   * Nucleus sampling: keep the smallest set of tokens whose probability reaches top_p, 0..1, of what top_k kept
+   * when both are set (as transformers and vLLM apply them). Default 1.
    *
    * @generated from field: optional float top_p = 6 [json_name = "top_p"];
    */

@@ -53,7 +53,8 @@ export type CompleteRequest = Message<"inference.v1.CompleteRequest"> & {
   temperature?: number | undefined;
 
   /**
-   * Nucleus sampling, 0..1. Default 1.
+   * Nucleus sampling: keep the smallest set of tokens whose probability reaches top_p, 0..1, of what top_k kept
+   * when both are set. Default 1.
    *
    * @generated from field: optional float top_p = 5 [json_name = "top_p"];
    */
