@@ -86,32 +86,37 @@ public sealed class DecoderGoldenTests(ExecutionProvider provider, WeightStorage
     [Test]
     public void ArgMaxFromTheBackend_IsTheArgMaxOfItsLogits()
     {
-        var prompts = Golden.GetProperty("cases").EnumerateArray().Where(c => c.TryGetProperty("prompt_ids", out _))
-            .Take(3).Select(c => (IReadOnlyList<int>)Ints(c.GetProperty("prompt_ids"))).ToArray();
-        var slots = new int[prompts.Length];
-        var logits = _decoder.Prefill(prompts, slots);
-        for (int r = 0; r < prompts.Length; r++)
+        var (slots, logits) = PrefillThreePrompts();
+        for (int r = 0; r < slots.Length; r++)
         {
-            Assert.That(logits.ArgMax(r), Is.EqualTo(Inference.Engine.Sampling.Sampler.ArgMax(logits.Row(r))), $"row {r}");
+            Assert.That(logits.ArgMax(r), Is.EqualTo(Sampler.ArgMax(logits.Row(r))), $"row {r}");
         }
 
-        foreach (int slot in slots)
-        {
-            _decoder.Release(slot);
-        }
+        ReleaseAll(slots);
     }
 
     [Test]
     public void TopKFromTheBackend_IsTheTopKOfItsRow_AfterPrefillAndAfterADecodeStep()
     {
+        var (slots, logits) = PrefillThreePrompts();
+        AssertTopK(logits, slots.Length, "prefill");
+
+        var next = Enumerable.Range(0, slots.Length).Select(logits.ArgMax).ToArray();
+        AssertTopK(_decoder.Decode(slots, next), slots.Length, "decode");
+        ReleaseAll(slots);
+    }
+
+    /// <summary>The first three golden prompts prefilled as one batch.</summary>
+    private (int[] Slots, IStepLogits Logits) PrefillThreePrompts()
+    {
         var prompts = Golden.GetProperty("cases").EnumerateArray().Where(c => c.TryGetProperty("prompt_ids", out _))
             .Take(3).Select(c => (IReadOnlyList<int>)Ints(c.GetProperty("prompt_ids"))).ToArray();
         var slots = new int[prompts.Length];
-        var logits = _decoder.Prefill(prompts, slots);
-        AssertTopK(logits, prompts.Length, "prefill");
+        return (slots, _decoder.Prefill(prompts, slots));
+    }
 
-        var next = Enumerable.Range(0, prompts.Length).Select(logits.ArgMax).ToArray();
-        AssertTopK(_decoder.Decode(slots, next), prompts.Length, "decode");
+    private void ReleaseAll(int[] slots)
+    {
         foreach (int slot in slots)
         {
             _decoder.Release(slot);
