@@ -38,6 +38,7 @@ internal sealed class DeviceDecoder<TWeights> : IDeviceDecoder
     private readonly ArrayView<int> _argMax;
     private readonly ArrayView<int> _topIds;
     private readonly ArrayView<float> _topLogits;
+    private readonly ArrayView<float> _logSumExps;
     private readonly int[] _hostMeta;
     private readonly int _dimensionLanes;
 
@@ -47,7 +48,7 @@ internal sealed class DeviceDecoder<TWeights> : IDeviceDecoder
     private readonly Action<KernelConfig, RowInput, TWeights, ArrayView<float>, ArrayView<float>, int, int, int> _project;
     private readonly Action<KernelConfig, RowInput, TWeights, TWeights, ArrayView<float>, int, int> _gatedProject;
     private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, int, int> _argMaxKernel;
-    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int> _topKKernel;
+    private readonly Action<KernelConfig, ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int> _topKKernel;
 
     public DeviceDecoder(Accelerator accelerator, DecoderWeights weights, DeviceOptions options, Func<DeviceWeights, float[], TWeights> matrix)
     {
@@ -94,6 +95,7 @@ internal sealed class DeviceDecoder<TWeights> : IDeviceDecoder
             TopKCapacity = Math.Min(MaxTopK, _a.VocabSize);
             _topIds = Allocate<int>((long)options.Slots * TopKCapacity);
             _topLogits = Allocate<float>((long)options.Slots * TopKCapacity);
+            _logSumExps = Allocate<float>(options.Slots);
         }
         catch
         {
@@ -108,7 +110,7 @@ internal sealed class DeviceDecoder<TWeights> : IDeviceDecoder
         _project = accelerator.LoadStreamKernel<RowInput, TWeights, ArrayView<float>, ArrayView<float>, int, int, int>(ProjectionKernels.Project);
         _gatedProject = accelerator.LoadStreamKernel<RowInput, TWeights, TWeights, ArrayView<float>, int, int>(ProjectionKernels.GatedProject);
         _argMaxKernel = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, int, int>(ArgMaxKernel.Run);
-        _topKKernel = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>(TopKKernel.Run);
+        _topKKernel = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int>(TopKKernel.Run);
     }
 
     /// <summary>The largest k <see cref="TopK"/> selects on the device: top_k defaults (40 in llama.cpp and Ollama,
@@ -191,13 +193,14 @@ internal sealed class DeviceDecoder<TWeights> : IDeviceDecoder
         _argMax.SubView(0, rows).CopyToCPU(result[..rows]);
     }
 
-    public void TopK(int rows, Span<int> ids, Span<float> logits)
+    public void TopK(int rows, Span<int> ids, Span<float> logits, Span<float> logSumExps)
     {
         int k = TopKCapacity;
         int group = Math.Min(512, _accelerator.MaxNumThreadsPerGroup);
-        _topKKernel(new KernelConfig(rows, group), _logits, _topIds, _topLogits, _a.VocabSize, k);
+        _topKKernel(new KernelConfig(rows, group), _logits, _topIds, _topLogits, _logSumExps, _a.VocabSize, k);
         _topIds.SubView(0, (long)rows * k).CopyToCPU(ids[..(rows * k)]);
         _topLogits.SubView(0, (long)rows * k).CopyToCPU(logits[..(rows * k)]);
+        _logSumExps.SubView(0, rows).CopyToCPU(logSumExps[..rows]);
     }
 
     public void CopyLogits(int row, Span<float> destination) =>

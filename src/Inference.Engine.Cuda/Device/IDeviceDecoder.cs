@@ -26,9 +26,9 @@ internal interface IDeviceDecoder : IDisposable
     int TopKCapacity { get; }
 
     /// <summary>The <see cref="TopKCapacity"/> best logits of rows [0, rows), selected on the device (by falling
-    /// logit, ties to the lower id) and copied out row after row in no particular order within a row; waits for the
-    /// device.</summary>
-    void TopK(int rows, Span<int> ids, Span<float> logits);
+    /// logit, ties to the lower id) and copied out row after row in no particular order within a row, with each
+    /// row's log-sum-exp; waits for the device.</summary>
+    void TopK(int rows, Span<int> ids, Span<float> logits, Span<float> logSumExps);
 
     /// <summary>Copies one logits row to the host; waits for the device.</summary>
     void CopyLogits(int row, Span<float> destination);

@@ -7,8 +7,8 @@ namespace Inference.Engine.Cuda.Device;
 /// <summary>
 /// The ILGPU decoder behind the scheduler's slot interface. A slot is a region of the device cache that a
 /// sequence keeps from prefill to release; prompts of any lengths are run unpadded (flattened, in chunks), and a
-/// decode step feeds one token per slot. Only the argmax or the top-k of each row crosses to the host unless a row
-/// is asked for.
+/// decode step feeds one token per slot. Only the argmax, or the top-k and log-sum-exp, of each row crosses to the
+/// host unless a row is asked for.
 /// </summary>
 internal sealed class IlgpuDecoderBackend : IDecoderBackend
 {
@@ -127,13 +127,14 @@ internal sealed class IlgpuDecoderBackend : IDecoderBackend
 
     public void Dispose() => _device.Dispose();
 
-    /// <summary>Argmax and top-k of every row each fetched once per step when first asked for; a full row copied
-    /// only when asked for, once.</summary>
+    /// <summary>Argmax, and top-k with log-sum-exp, of every row each fetched once per step when first asked for; a
+    /// full row copied only when asked for, once.</summary>
     private sealed class StepLogits(IDeviceDecoder device, int slots, int vocabulary) : IStepLogits
     {
         private readonly int[] _argMax = new int[slots];
         private readonly int[] _topIds = new int[slots * device.TopKCapacity];
         private readonly float[] _topLogits = new float[slots * device.TopKCapacity];
+        private readonly float[] _logSumExps = new float[slots];
         private readonly TokenCandidate[] _top = new TokenCandidate[device.TopKCapacity];
         private readonly float[] _rows = new float[slots * vocabulary];
         private readonly bool[] _copied = new bool[slots];
@@ -158,12 +159,7 @@ internal sealed class IlgpuDecoderBackend : IDecoderBackend
                 return;
             }
 
-            if (!_topReady)
-            {
-                device.TopK(_count, _topIds, _topLogits);
-                _topReady = true;
-            }
-
+            FetchTopK();
             // The device's best `capacity` in no order; sorted, their first k are the best k by the same rule.
             for (int i = 0; i < capacity; i++)
             {
@@ -172,6 +168,38 @@ internal sealed class IlgpuDecoderBackend : IDecoderBackend
 
             _top.AsSpan().Sort();
             _top.AsSpan(0, top.Length).CopyTo(top);
+        }
+
+        public float LogSumExp(int row)
+        {
+            FetchTopK();
+            return _logSumExps[row];
+        }
+
+        public float Logit(int row, int token)
+        {
+            if (!_copied[row])
+            {
+                // A chosen token is usually among the device's candidates (always for greedy and top-k choices).
+                FetchTopK();
+                int capacity = device.TopKCapacity;
+                int at = Array.IndexOf(_topIds, token, row * capacity, capacity);
+                if (at >= 0)
+                {
+                    return _topLogits[at];
+                }
+            }
+
+            return Row(row)[token];
+        }
+
+        private void FetchTopK()
+        {
+            if (!_topReady)
+            {
+                device.TopK(_count, _topIds, _topLogits, _logSumExps);
+                _topReady = true;
+            }
         }
 
         public int ArgMax(int row)

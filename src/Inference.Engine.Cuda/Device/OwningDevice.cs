@@ -19,7 +19,7 @@ internal sealed class OwningDevice(IDeviceDecoder inner, Context context, Accele
 
     public int TopKCapacity => inner.TopKCapacity;
 
-    public void TopK(int rows, Span<int> ids, Span<float> logits) => inner.TopK(rows, ids, logits);
+    public void TopK(int rows, Span<int> ids, Span<float> logits, Span<float> logSumExps) => inner.TopK(rows, ids, logits, logSumExps);
 
     public void CopyLogits(int row, Span<float> destination) => inner.CopyLogits(row, destination);
 

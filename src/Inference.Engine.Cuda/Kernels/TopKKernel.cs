@@ -1,4 +1,5 @@
 using ILGPU;
+using ILGPU.Algorithms;
 
 namespace Inference.Engine.Cuda.Kernels;
 
@@ -7,13 +8,14 @@ namespace Inference.Engine.Cuda.Kernels;
 /// that a top-k sampled sequence moves k ids and logits per step instead of its row. One thread group per row: a
 /// radix select over the logits' order-preserving 32-bit keys, eight bits per pass with a 256-bin histogram in shared
 /// memory, finds the k-th largest key; then every thread writes out the candidates above it, and those equal to it.
-/// The order of a row's k outputs is not defined: the host sorts them.
+/// The order of a row's k outputs is not defined: the host sorts them. The same passes give the row's log-sum-exp
+/// (the log-softmax normaliser), so log-probabilities need no row either.
 /// </summary>
 internal static class TopKKernel
 {
     private const int Bins = 256;
 
-    public static void Run(ArrayView<float> logits, ArrayView<int> ids, ArrayView<float> values, int vocabulary, int k)
+    public static void Run(ArrayView<float> logits, ArrayView<int> ids, ArrayView<float> values, ArrayView<float> logSumExps, int vocabulary, int k)
     {
         int thread = Group.IdxX;
         int threads = Group.DimX;
@@ -23,6 +25,15 @@ internal static class TopKKernel
         // 0: the key prefix chosen so far, 1: how many candidates equal to it are still to take, 2: how many keys
         // share the final prefix, 3: the output cursor.
         var state = SharedMemory.Allocate<int>(4);
+        // 0: the row's largest logit, 1: the sum of exp(logit - largest).
+        var moments = SharedMemory.Allocate<float>(2);
+        if (thread == 0)
+        {
+            moments[0] = float.NegativeInfinity;
+            moments[1] = 0f;
+        }
+
+        float largest = float.NegativeInfinity;
 
         uint prefix = 0;
         uint mask = 0;
@@ -37,7 +48,9 @@ internal static class TopKKernel
             Group.Barrier();
             for (int v = thread; v < vocabulary; v += threads)
             {
-                uint key = Key(logits[row + v]);
+                float value = logits[row + v];
+                largest = value > largest ? value : largest;
+                uint key = Key(value);
                 if ((key & mask) == prefix)
                 {
                     Atomic.Add(ref histogram[(int)((key >> shift) & 0xFF)], 1);
@@ -67,11 +80,17 @@ internal static class TopKKernel
             mask |= 0xFFu << shift;
         }
 
+        Atomic.Max(ref moments[0], largest);
+        Group.Barrier();
+        largest = moments[0];
+
         // prefix is now the k-th largest key. Everything above it is taken; of the keys equal to it, `remaining`.
         bool takeEveryTie = state[2] == remaining;
+        float sum = 0f;
         for (int v = thread; v < vocabulary; v += threads)
         {
             float value = logits[row + v];
+            sum += XMath.Exp(value - largest);
             uint key = Key(value);
             if (key > prefix || (takeEveryTie && key == prefix))
             {
@@ -81,7 +100,13 @@ internal static class TopKKernel
             }
         }
 
+        Atomic.Add(ref moments[1], sum);
         Group.Barrier();
+        if (thread == 0)
+        {
+            logSumExps[Grid.IdxX] = largest + XMath.Log(moments[1]);
+        }
+
         if (!takeEveryTie && thread == 0)
         {
             // More logits equal the k-th than there is room for (rare with real logits): the lowest ids, in order.

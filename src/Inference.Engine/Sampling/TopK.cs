@@ -1,9 +1,24 @@
+using System.Numerics.Tensors;
+
 namespace Inference.Engine.Sampling;
 
-/// <summary>The k best candidates of a logits row, chosen on the host. Device backends choose the same set (same
-/// order, same tie rule) with a kernel; see <see cref="Decoding.IStepLogits.TopK"/>.</summary>
+/// <summary>The k best candidates of a logits row, and its log-softmax normaliser, computed on the host. Device
+/// backends choose the same set (same order, same tie rule) with a kernel; see <see cref="Decoding.IStepLogits.TopK"/>.</summary>
 internal static class TopK
 {
+    /// <summary>log(sum(exp(logits))), the exponentials taken relative to the largest logit and summed in double.</summary>
+    public static float LogSumExp(ReadOnlySpan<float> logits)
+    {
+        float max = TensorPrimitives.Max(logits);
+        double sum = 0;
+        foreach (float value in logits)
+        {
+            sum += Math.Exp(value - max);
+        }
+
+        return max + (float)Math.Log(sum);
+    }
+
     /// <summary>
     /// Fills <paramref name="top"/> with the <c>top.Length</c> best candidates of <paramref name="logits"/>, best first.
     /// A min-heap of k entries while scanning the row: sorting 32k logits per step cost 2 ms, this costs tens of µs.

@@ -1,9 +1,9 @@
 using System.Collections.Concurrent;
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Text;
 using Inference.Engine.Decoding;
 using Inference.Engine.Onnx;
+using Inference.Engine.Sampling;
 using Inference.Engine.Tokenization;
 
 namespace Inference.Engine.Scheduling;
@@ -289,19 +289,12 @@ internal sealed class DecodeScheduler : IDisposable
         return _slotBuffer.AsSpan(0, count);
     }
 
-    /// <summary>Picks the next token. Log-probabilities are over the whole vocabulary, so a sequence that asks for
-    /// them reads its row; any other lets the sampler fetch only what it needs (on a device backend, the argmax or
-    /// the top-k instead of the row).</summary>
+    /// <summary>Picks the next token, asking the step's logits only for what the sampler and the log-probabilities
+    /// need (on a device backend: the argmax, or the top-k and the normaliser, instead of the row).</summary>
     private void Emit(SequenceState sequence, IStepLogits logits, int row)
     {
-        var values = sequence.Request.TopLogProbs is not null ? logits.Row(row) : default;
-        int token = sequence.Request.TopLogProbs is not null ? sequence.Sampler.Next(values) : sequence.Sampler.Next(logits, row);
-        Emit(sequence, token, values);
-    }
-
-    private void Emit(SequenceState sequence, int token, ReadOnlySpan<float> logits)
-    {
-        TokenLogProbs? logProbs = sequence.Request.TopLogProbs is { } top ? LogProbsOf(logits, token, top) : null;
+        int token = sequence.Sampler.Next(logits, row);
+        TokenLogProbs? logProbs = sequence.Request.TopLogProbs is { } top ? LogProbsOf(logits, row, token, top) : null;
         var item = sequence.Accept(token, _eosTokenIds.Contains(token), Config.ContextLength, logProbs);
         sequence.Output.Writer.TryWrite(item);
         var modelTag = new KeyValuePair<string, object?>("gen_ai.request.model", _model);
@@ -325,39 +318,23 @@ internal sealed class DecodeScheduler : IDisposable
     }
 
     /// <summary>Log-probabilities from the model's own distribution (before penalties and temperature), as
-    /// vLLM reports them by default.</summary>
-    private TokenLogProbs LogProbsOf(ReadOnlySpan<float> logits, int chosen, int top)
+    /// vLLM reports them by default: the chosen token's and the <paramref name="top"/> most likely.</summary>
+    private TokenLogProbs LogProbsOf(IStepLogits logits, int row, int chosen, int top)
     {
-        float max = TensorPrimitives.Max(logits);
-        double sum = 0;
-        foreach (float value in logits)
+        float logSumExp = logits.LogSumExp(row);
+        var candidates = new TokenCandidate[Math.Min(top, Config.VocabSize)];
+        if (candidates.Length > 0)
         {
-            sum += Math.Exp(value - max);
+            logits.TopK(row, candidates);
         }
 
-        float logSumExp = max + (float)Math.Log(sum);
-        var best = new List<TokenLogProb>(top);
-        if (top > 0)
+        var best = new TokenLogProb[candidates.Length];
+        for (int i = 0; i < candidates.Length; i++)
         {
-            var candidates = new PriorityQueue<int, float>(top + 1);
-            for (int i = 0; i < logits.Length; i++)
-            {
-                candidates.Enqueue(i, logits[i]);
-                if (candidates.Count > top)
-                {
-                    candidates.Dequeue();
-                }
-            }
-
-            while (candidates.TryDequeue(out int id, out float value))
-            {
-                best.Add(Describe(id, value - logSumExp));
-            }
-
-            best.Reverse();
+            best[i] = Describe(candidates[i].Id, candidates[i].Logit - logSumExp);
         }
 
-        return new TokenLogProbs(Describe(chosen, logits[chosen] - logSumExp), best);
+        return new TokenLogProbs(Describe(chosen, logits.Logit(row, chosen) - logSumExp), best);
     }
 
     private TokenLogProb Describe(int token, float logProb)

@@ -10,7 +10,7 @@ namespace Inference.Engine.Tests.Cuda;
 /// <summary>
 /// The device top-k on ILGPU's CPU accelerator (16 threads per row, so the shared histogram, its atomics and barriers
 /// all run) against the host's selection, on rows made to be hard: ties across the k-th place, infinities, both
-/// zeros, a vocabulary that is not a multiple of the group, k equal to the vocabulary.
+/// zeros, a vocabulary that is not a multiple of the group, k equal to the vocabulary; and each row's log-sum-exp.
 /// </summary>
 [TestFixture]
 public sealed class TopKKernelTests
@@ -33,13 +33,15 @@ public sealed class TopKKernelTests
         using (context)
         using (accelerator)
         {
-            var kernel = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, int, int>(TopKKernel.Run);
+            var kernel = accelerator.LoadStreamKernel<ArrayView<float>, ArrayView<int>, ArrayView<float>, ArrayView<float>, int, int>(TopKKernel.Run);
             using var logits = accelerator.Allocate1D(rows.SelectMany(r => r).ToArray());
             using var ids = accelerator.Allocate1D<int>(rows.Length * k);
             using var values = accelerator.Allocate1D<float>(rows.Length * k);
-            kernel(new KernelConfig(rows.Length, accelerator.MaxNumThreadsPerGroup), logits.View, ids.View, values.View, vocabulary, k);
+            using var logSumExps = accelerator.Allocate1D<float>(rows.Length);
+            kernel(new KernelConfig(rows.Length, accelerator.MaxNumThreadsPerGroup), logits.View, ids.View, values.View, logSumExps.View, vocabulary, k);
             var deviceIds = ids.GetAsArray1D();
             var deviceValues = values.GetAsArray1D();
+            var deviceLogSumExps = logSumExps.GetAsArray1D();
 
             Assert.That(accelerator.MaxNumThreadsPerGroup, Is.GreaterThan(1), "more than one thread per row");
             for (int r = 0; r < rows.Length; r++)
@@ -48,6 +50,7 @@ public sealed class TopKKernelTests
                 var expected = new TokenCandidate[k];
                 TopK.Select(rows[r], expected);
                 Assert.That(fromDevice, Is.EqualTo(expected), $"row {r}");
+                Assert.That(deviceLogSumExps[r], Is.EqualTo(TopK.LogSumExp(rows[r])).Within(1e-4f), $"row {r}: log-sum-exp");
             }
         }
     }

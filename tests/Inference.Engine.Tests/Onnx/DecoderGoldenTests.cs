@@ -96,7 +96,7 @@ public sealed class DecoderGoldenTests(ExecutionProvider provider, WeightStorage
     }
 
     [Test]
-    public void TopKFromTheBackend_IsTheTopKOfItsRow_AfterPrefillAndAfterADecodeStep()
+    public void TopKAndLogSumExpFromTheBackend_AreThoseOfItsRow_AfterPrefillAndAfterADecodeStep()
     {
         var (slots, logits) = PrefillThreePrompts();
         AssertTopK(logits, slots.Length, "prefill");
@@ -123,14 +123,18 @@ public sealed class DecoderGoldenTests(ExecutionProvider provider, WeightStorage
         }
     }
 
-    /// <summary>Each k (within the device's selection and beyond it) asked before the row is read, so a device
-    /// backend answers from its kernel; the row's own selection is the reference.</summary>
+    /// <summary>Each k (within the device's selection and beyond it), the log-sum-exp and the best token's logit
+    /// asked before the row is read, so a device backend answers from its kernel; the row is the reference.</summary>
     private static void AssertTopK(IStepLogits logits, int rows, string where)
     {
         int[] ks = [1, 5, 40, 64, 100];
         var answers = new TokenCandidate[rows][][];
+        var logSumExps = new float[rows];
+        var bestLogits = new float[rows];
         for (int r = 0; r < rows; r++)
         {
+            logSumExps[r] = logits.LogSumExp(r);
+            bestLogits[r] = logits.Logit(r, logits.ArgMax(r));
             answers[r] = ks.Select(k =>
             {
                 var top = new TokenCandidate[k];
@@ -142,6 +146,8 @@ public sealed class DecoderGoldenTests(ExecutionProvider provider, WeightStorage
         for (int r = 0; r < rows; r++)
         {
             var row = logits.Row(r).ToArray();
+            Assert.That(logSumExps[r], Is.EqualTo(TopK.LogSumExp(row)).Within(1e-4f), $"{where}, row {r}: log-sum-exp");
+            Assert.That(bestLogits[r], Is.EqualTo(row.Max()), $"{where}, row {r}: logit of the argmax");
             for (int i = 0; i < ks.Length; i++)
             {
                 var expected = new TokenCandidate[ks[i]];

@@ -124,6 +124,42 @@ public sealed class ChatModelTests
     }
 
     [Test]
+    public async Task LogProbs_OnTheIlgpuBackend_AreTheOnnxBackends()
+    {
+        // The ILGPU backend answers greedy choices and log-probabilities from its device reductions (argmax, top-k,
+        // log-sum-exp); the ONNX backend from its rows. Same model, same request: same tokens and log-probabilities.
+        var golden = Cases("chat").Single(c => c.GetProperty("name").GetString() == "add_basic");
+        var request = new GenerationRequest { PromptTokens = Ints(golden.GetProperty("prompt_ids")), MaxNewTokens = 6, TopLogProbs = 5 };
+        using var ilgpu = ModelRegistry.Load(
+            [new ModelDefinition { Id = "tiny-chat", Path = GoldenFiles.ModelFolder("tiny-chat"), ExecutionProvider = Inference.Engine.Onnx.ExecutionProvider.IlgpuCpu }],
+            clock: null,
+            Inference.Engine.Cuda.Device.IlgpuBackendFactory.Instance);
+        Assert.That(ilgpu.TryGetChatModel("tiny-chat", out var onDevice), Is.True);
+
+        var expected = await Collect(_model, request);
+        var actual = await Collect(onDevice!, request);
+        Assert.That(actual.Select(e => e.TokenId), Is.EqualTo(expected.Select(e => e.TokenId)));
+        for (int i = 0; i < expected.Count; i++)
+        {
+            var (want, got) = (expected[i].LogProbs!, actual[i].LogProbs!);
+            Assert.That(got.Top.Select(t => t.TokenId), Is.EqualTo(want.Top.Select(t => t.TokenId)), $"step {i}: top ids");
+            Assert.That(got.Token.LogProb, Is.EqualTo(want.Token.LogProb).Within(1e-3), $"step {i}: chosen");
+            Assert.That(got.Top.Select(t => t.LogProb), Is.EqualTo(want.Top.Select(t => t.LogProb)).Within(1e-3f), $"step {i}: top");
+        }
+
+        static async Task<List<GenerationEvent>> Collect(IChatModel model, GenerationRequest request)
+        {
+            var events = new List<GenerationEvent>();
+            await foreach (var item in model.GenerateAsync(request, CancellationToken.None))
+            {
+                events.Add(item);
+            }
+
+            return events;
+        }
+    }
+
+    [Test]
     public async Task CancelledStream_LeavesTheBatchWithinOneSecond()
     {
         var scheduler = ((ChatModel)_model).Scheduler;
