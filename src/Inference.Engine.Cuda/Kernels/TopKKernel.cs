@@ -25,15 +25,17 @@ internal static class TopKKernel
         // 0: the key prefix chosen so far, 1: how many candidates equal to it are still to take, 2: how many keys
         // share the final prefix, 3: the output cursor.
         var state = SharedMemory.Allocate<int>(4);
-        // 0: the row's largest logit, 1: the sum of exp(logit - largest).
-        var moments = SharedMemory.Allocate<float>(2);
+        // The row's largest key (an integer maximum: native on every device, unlike a float one), and the sum of
+        // exp(logit - largest).
+        var largestKey = SharedMemory.Allocate<uint>(1);
+        var sumOfExps = SharedMemory.Allocate<float>(1);
         if (thread == 0)
         {
-            moments[0] = float.NegativeInfinity;
-            moments[1] = 0f;
+            largestKey[0] = 0;
+            sumOfExps[0] = 0f;
         }
 
-        float largest = float.NegativeInfinity;
+        uint largest = 0;
 
         uint prefix = 0;
         uint mask = 0;
@@ -48,9 +50,8 @@ internal static class TopKKernel
             Group.Barrier();
             for (int v = thread; v < vocabulary; v += threads)
             {
-                float value = logits[row + v];
-                largest = value > largest ? value : largest;
-                uint key = Key(value);
+                uint key = Key(logits[row + v]);
+                largest = key > largest ? key : largest;
                 if ((key & mask) == prefix)
                 {
                     Atomic.Add(ref histogram[(int)((key >> shift) & 0xFF)], 1);
@@ -80,9 +81,9 @@ internal static class TopKKernel
             mask |= 0xFFu << shift;
         }
 
-        Atomic.Max(ref moments[0], largest);
+        Atomic.Max(ref largestKey[0], largest);
         Group.Barrier();
-        largest = moments[0];
+        float largestLogit = FromKey(largestKey[0]);
 
         // prefix is now the k-th largest key. Everything above it is taken; of the keys equal to it, `remaining`.
         bool takeEveryTie = state[2] == remaining;
@@ -90,7 +91,7 @@ internal static class TopKKernel
         for (int v = thread; v < vocabulary; v += threads)
         {
             float value = logits[row + v];
-            sum += XMath.Exp(value - largest);
+            sum += XMath.Exp(value - largestLogit);
             uint key = Key(value);
             if (key > prefix || (takeEveryTie && key == prefix))
             {
@@ -100,11 +101,11 @@ internal static class TopKKernel
             }
         }
 
-        Atomic.Add(ref moments[1], sum);
+        Atomic.Add(ref sumOfExps[0], sum);
         Group.Barrier();
         if (thread == 0)
         {
-            logSumExps[Grid.IdxX] = largest + XMath.Log(moments[1]);
+            logSumExps[Grid.IdxX] = largestLogit + XMath.Log(sumOfExps[0]);
         }
 
         if (!takeEveryTie && thread == 0)
@@ -130,4 +131,8 @@ internal static class TopKKernel
         uint bits = value == 0f ? 0u : Interop.FloatAsInt(value);
         return (bits & 0x80000000u) != 0 ? ~bits : bits | 0x80000000u;
     }
+
+    /// <summary>The float a <see cref="Key"/> came from.</summary>
+    private static float FromKey(uint key) =>
+        Interop.IntAsFloat((key & 0x80000000u) != 0 ? key & 0x7FFFFFFFu : ~key);
 }
