@@ -135,7 +135,8 @@ internal sealed class IlgpuDecoderBackend : IDecoderBackend
         private readonly int[] _topIds = new int[slots * device.TopKCapacity];
         private readonly float[] _topLogits = new float[slots * device.TopKCapacity];
         private readonly float[] _logSumExps = new float[slots];
-        private readonly TokenCandidate[] _top = new TokenCandidate[device.TopKCapacity];
+        private readonly TokenCandidate[] _sortedTop = new TokenCandidate[slots * device.TopKCapacity];
+        private readonly bool[] _sorted = new bool[slots];
         private readonly float[] _rows = new float[slots * vocabulary];
         private readonly bool[] _copied = new bool[slots];
         private int _count;
@@ -148,6 +149,7 @@ internal sealed class IlgpuDecoderBackend : IDecoderBackend
             _argMaxReady = false;
             _topReady = false;
             Array.Clear(_copied, 0, rows);
+            Array.Clear(_sorted, 0, rows);
         }
 
         public void TopK(int row, Span<TokenCandidate> top)
@@ -160,14 +162,21 @@ internal sealed class IlgpuDecoderBackend : IDecoderBackend
             }
 
             FetchTopK();
-            // The device's best `capacity` in no order; sorted, their first k are the best k by the same rule.
-            for (int i = 0; i < capacity; i++)
+            var sorted = _sortedTop.AsSpan(row * capacity, capacity);
+            if (!_sorted[row])
             {
-                _top[i] = new TokenCandidate(_topIds[(row * capacity) + i], _topLogits[(row * capacity) + i]);
+                // The device's best `capacity` in no order; sorted (once per row and step, though sampling and
+                // logprobs both ask), their first k are the best k by the same rule.
+                for (int i = 0; i < capacity; i++)
+                {
+                    sorted[i] = new TokenCandidate(_topIds[(row * capacity) + i], _topLogits[(row * capacity) + i]);
+                }
+
+                sorted.Sort();
+                _sorted[row] = true;
             }
 
-            _top.AsSpan().Sort();
-            _top.AsSpan(0, top.Length).CopyTo(top);
+            sorted[..top.Length].CopyTo(top);
         }
 
         public float LogSumExp(int row)
