@@ -1,6 +1,7 @@
 using Inference.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Cors.Infrastructure;
+using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
@@ -30,12 +31,15 @@ public static class CorsServiceCollectionExtensions
                 "Inference:Cors:AllowedOrigins must hold origins such as http://localhost:5173 (scheme, host, optional port; no path) or *.")
             .ValidateOnStart();
         services.AddCors();
+        // UseInferenceCors runs the CORS middleware only for requests with an Origin header; without this, routing
+        // would refuse the others' endpoints for carrying CORS metadata that no middleware handled.
+        services.Configure<RouteOptions>(routing => routing.SuppressCheckForUnhandledSecurityMetadata = true);
         services.AddOptions<CorsOptions>().Configure<IOptions<InferenceCorsOptions>>((cors, inference) =>
             cors.AddPolicy(PolicyName, policy => Configure(policy, inference.Value.AllowedOrigins)));
         return services;
     }
 
-    /// <summary>Applies the policy to endpoints (the service's, on every HTTP/1.1 face). Needs <c>UseCors()</c>
+    /// <summary>Applies the policy to endpoints (the service's, on every HTTP/1.1 face). Needs <c>UseInferenceCors()</c>
     /// between routing and the endpoints.</summary>
     public static TBuilder RequireInferenceCors<TBuilder>(this TBuilder builder)
         where TBuilder : IEndpointConventionBuilder => builder.RequireCors(PolicyName);

@@ -1,6 +1,5 @@
 using Grpc.Core;
 using Inference.Contracts.V1;
-using Inference.Server.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -28,8 +27,10 @@ internal static class BaselineServer
         byte[] json = await File.ReadAllBytesAsync(args[3]).ConfigureAwait(false);
 
         var builder = WebApplication.CreateBuilder([]);
-        // The same log levels as the real server, so neither side pays for per-request framework logs.
-        builder.Configuration.AddInMemoryCollection(InferenceServerHost.DefaultLogLevels);
+        // The log levels of ASP.NET Core's templates (their appsettings.json), so neither side pays for per-request
+        // framework logs. The real server also turns hosting's diagnostics logger off (InferenceServerHost's
+        // DefaultLogLevels): that is the service's own choice, so the bare service keeps the framework's default.
+        builder.Configuration.AddInMemoryCollection(TemplateLogLevels);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.Listen(System.Net.IPAddress.Loopback, httpPort, l => l.Protocols = HttpProtocols.Http1);
@@ -48,6 +49,12 @@ internal static class BaselineServer
         await app.RunAsync().ConfigureAwait(false);
         return 0;
     }
+
+    private static readonly Dictionary<string, string?> TemplateLogLevels = new()
+    {
+        ["Logging:LogLevel:Default"] = "Information",
+        ["Logging:LogLevel:Microsoft.AspNetCore"] = "Warning",
+    };
 
     /// <summary>Answers every ChatComplete with one prepared message of the real response's size.</summary>
     internal sealed class FixedChatService(ChatCompleteResponse response) : InferenceService.InferenceServiceBase
