@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.CompilerServices;
 using System.Text;
 using Inference.Engine.Generation;
 
@@ -114,49 +113,114 @@ internal sealed class SyntheticChatModel : IChatModel
             throw new ModelOverloadedException("The model is at capacity; retry shortly.", TimeSpan.FromSeconds(1));
         }
 
-        return Generate(request, cancellationToken);
+        return new Sequence(this, request, cancellationToken);
     }
 
-    private async IAsyncEnumerable<GenerationEvent> Generate(
-        GenerationRequest request, [EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// One sequence's words. An enumerator written out rather than an async iterator: unthrottled, every step is
+    /// ready at once and should cost no state machine (the model stands in for model compute in overhead
+    /// measurements); paced, a step waits for its time first. Enumerable once, as the engine's sequences are.
+    /// </summary>
+    private sealed class Sequence : IAsyncEnumerable<GenerationEvent>, IAsyncEnumerator<GenerationEvent>
     {
-        try
+        private readonly SyntheticChatModel _model;
+        private readonly GenerationRequest _request;
+        private CancellationToken _cancellationToken;
+        private CancellationTokenSource? _linked;
+        private readonly StopSequenceMatcher _stops;
+        private readonly int _offset;
+        private readonly TimeSpan _interval;
+        private DateTime _next;
+        private int _generated;
+        private bool _finished;
+        private int _released;
+
+        public Sequence(SyntheticChatModel model, GenerationRequest request, CancellationToken cancellationToken)
         {
-            var stops = new StopSequenceMatcher(request.StopSequences);
-            int offset = (int)((request.Sampling.Seed ?? 0) % (ulong)Words.Length);
-            var interval = _options.TokensPerSecond > 0 ? TimeSpan.FromSeconds(1 / _options.TokensPerSecond) : TimeSpan.Zero;
-            var next = DateTime.UtcNow;
-            for (int i = 1; i <= request.MaxNewTokens; i++)
+            _model = model;
+            _request = request;
+            _cancellationToken = cancellationToken;
+            _stops = new StopSequenceMatcher(request.StopSequences);
+            _offset = (int)((request.Sampling.Seed ?? 0) % (ulong)Words.Length);
+            var tokensPerSecond = model._options.TokensPerSecond;
+            _interval = tokensPerSecond > 0 ? TimeSpan.FromSeconds(1 / tokensPerSecond) : TimeSpan.Zero;
+            _next = _interval > TimeSpan.Zero ? DateTime.UtcNow : default;
+            _finished = request.MaxNewTokens <= 0;
+        }
+
+        public GenerationEvent Current { get; private set; }
+
+        public IAsyncEnumerator<GenerationEvent> GetAsyncEnumerator(CancellationToken cancellationToken = default)
+        {
+            // Either token cancels, as with an async iterator's [EnumeratorCancellation].
+            if (cancellationToken.CanBeCanceled && cancellationToken != _cancellationToken)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                if (interval > TimeSpan.Zero)
-                {
-                    next += interval;
-                    var wait = next - DateTime.UtcNow;
-                    if (wait > TimeSpan.Zero)
-                    {
-                        await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
-                    }
-                }
+                _linked = CancellationTokenSource.CreateLinkedTokenSource(_cancellationToken, cancellationToken);
+                _cancellationToken = _linked.Token;
+            }
 
-                int word = (offset + i - 1) % Words.Length;
-                string delta = stops.Push(Words[word], out bool stopped);
-                FinishReason? finish = stopped ? FinishReason.Stop : i == request.MaxNewTokens ? FinishReason.Length : null;
-                if (finish == FinishReason.Length)
-                {
-                    delta += stops.Flush();
-                }
+            return this;
+        }
 
-                yield return new GenerationEvent(WordBase + word, delta, null, finish, request.PromptTokens.Count, i);
-                if (finish is not null)
+        public ValueTask<bool> MoveNextAsync()
+        {
+            if (_finished)
+            {
+                Release();
+                return new ValueTask<bool>(false);
+            }
+
+            _cancellationToken.ThrowIfCancellationRequested();
+            if (_interval > TimeSpan.Zero)
+            {
+                _next += _interval;
+                var wait = _next - DateTime.UtcNow;
+                if (wait > TimeSpan.Zero)
                 {
-                    yield break;
+                    return WaitThenStepAsync(wait);
                 }
             }
+
+            Step();
+            return new ValueTask<bool>(true);
         }
-        finally
+
+        private async ValueTask<bool> WaitThenStepAsync(TimeSpan wait)
         {
-            Interlocked.Decrement(ref _active);
+            await Task.Delay(wait, _cancellationToken).ConfigureAwait(false);
+            Step();
+            return true;
+        }
+
+        private void Step()
+        {
+            int i = ++_generated;
+            int word = (_offset + i - 1) % Words.Length;
+            string delta = _stops.Push(Words[word], out bool stopped);
+            FinishReason? finish = stopped ? FinishReason.Stop : i == _request.MaxNewTokens ? FinishReason.Length : null;
+            if (finish == FinishReason.Length)
+            {
+                delta += _stops.Flush();
+            }
+
+            _finished = finish is not null;
+            Current = new GenerationEvent(WordBase + word, delta, null, finish, _request.PromptTokens.Count, i);
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            Release();
+            return default;
+        }
+
+        /// <summary>Frees the sequence's place under the concurrency bound, once.</summary>
+        private void Release()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0)
+            {
+                Interlocked.Decrement(ref _model._active);
+                _linked?.Dispose();
+            }
         }
     }
 }

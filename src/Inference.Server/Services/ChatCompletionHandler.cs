@@ -22,27 +22,12 @@ internal sealed class ChatCompletionHandler(ModelResolver models, IValidator<Cha
         ChatCompleteRequest request, CallerAccess access, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var run = new CompletionRun();
-        await foreach (var step in GenerateAsync(request, access, run, cancellationToken).ConfigureAwait(false))
+        await using (var steps = await StartAsync(request, access, run, cancellationToken).ConfigureAwait(false))
         {
-            var choice = new ChatChunkChoice { Index = step.Index, Delta = new ChatCompletionDelta { Content = step.Event.TextDelta } };
-            if (step.First)
+            while (await steps.MoveNextAsync().ConfigureAwait(false))
             {
-                choice.Delta.Role = "assistant";
+                yield return ToChunk(steps.Current, run);
             }
-
-            if (run.TopLogprobs is not null && step.Event.LogProbs is not null)
-            {
-                choice.Logprobs = new ChatLogprobs { Content = { ToWire(step.Event.LogProbs) } };
-            }
-
-            if (step.Event.FinishReason is { } reason)
-            {
-                choice.FinishReason = ContractMapping.FinishReason(reason);
-            }
-
-            var chunk = NewChunk(run);
-            chunk.Choices.Add(choice);
-            yield return chunk;
         }
 
         if (request.StreamOptions?.IncludeUsage == true)
@@ -59,24 +44,11 @@ internal sealed class ChatCompletionHandler(ModelResolver models, IValidator<Cha
     {
         var run = new CompletionRun();
         var choices = new List<(ChatChoice Choice, StringBuilder Text)>(1);
-        await foreach (var step in GenerateAsync(request, access, run, cancellationToken).ConfigureAwait(false))
+        await using (var steps = await StartAsync(request, access, run, cancellationToken).ConfigureAwait(false))
         {
-            while (choices.Count <= step.Index)
+            while (await steps.MoveNextAsync().ConfigureAwait(false))
             {
-                var message = new ChatCompletionMessage { Role = "assistant" };
-                choices.Add((new ChatChoice { Index = choices.Count, Message = message }, TextBuilders.Take()));
-            }
-
-            var (choice, text) = choices[step.Index];
-            text.Append(step.Event.TextDelta);
-            if (run.TopLogprobs is not null && step.Event.LogProbs is not null)
-            {
-                (choice.Logprobs ??= new ChatLogprobs()).Content.Add(ToWire(step.Event.LogProbs));
-            }
-
-            if (step.Event.FinishReason is { } reason)
-            {
-                choice.FinishReason = ContractMapping.FinishReason(reason);
+                Append(choices, steps.Current, run);
             }
         }
 
@@ -98,6 +70,52 @@ internal sealed class ChatCompletionHandler(ModelResolver models, IValidator<Cha
         return response;
     }
 
+    /// <summary>One step as a stream chunk: the role on each choice's first, then its text, logprobs and finish.</summary>
+    private static ChatCompletionChunk ToChunk(ChoiceStep step, CompletionRun run)
+    {
+        var choice = new ChatChunkChoice { Index = step.Index, Delta = new ChatCompletionDelta { Content = step.Event.TextDelta } };
+        if (step.First)
+        {
+            choice.Delta.Role = "assistant";
+        }
+
+        if (run.TopLogprobs is not null && step.Event.LogProbs is not null)
+        {
+            choice.Logprobs = new ChatLogprobs { Content = { ToWire(step.Event.LogProbs) } };
+        }
+
+        if (step.Event.FinishReason is { } reason)
+        {
+            choice.FinishReason = ContractMapping.FinishReason(reason);
+        }
+
+        var chunk = NewChunk(run);
+        chunk.Choices.Add(choice);
+        return chunk;
+    }
+
+    /// <summary>Adds one step to its choice of the unary answer.</summary>
+    private static void Append(List<(ChatChoice Choice, StringBuilder Text)> choices, ChoiceStep step, CompletionRun run)
+    {
+        while (choices.Count <= step.Index)
+        {
+            var message = new ChatCompletionMessage { Role = "assistant" };
+            choices.Add((new ChatChoice { Index = choices.Count, Message = message }, TextBuilders.Take()));
+        }
+
+        var (choice, text) = choices[step.Index];
+        text.Append(step.Event.TextDelta);
+        if (run.TopLogprobs is not null && step.Event.LogProbs is not null)
+        {
+            (choice.Logprobs ??= new ChatLogprobs()).Content.Add(ToWire(step.Event.LogProbs));
+        }
+
+        if (step.Event.FinishReason is { } reason)
+        {
+            choice.FinishReason = ContractMapping.FinishReason(reason);
+        }
+    }
+
     private static ChatCompletionChunk NewChunk(CompletionRun run) => new()
     {
         Id = run.Id,
@@ -109,12 +127,12 @@ internal sealed class ChatCompletionHandler(ModelResolver models, IValidator<Cha
 
     /// <summary>
     /// The one generation behind both shapes: validates, checks the key, renders and tokenizes, admits the request
-    /// against the key's limits, runs the n sequences and yields each event worth sending (the first of each choice,
-    /// then any with text, logprobs or a finish reason). <paramref name="run"/> receives the response's id, model and
-    /// token counts as they become known.
+    /// against the key's limits and starts the n sequences, whose steps worth sending (the first of each choice, then
+    /// any with text, logprobs or a finish reason) the caller reads from the result and then disposes of.
+    /// <paramref name="run"/> receives the response's id, model and token counts as they become known.
     /// </summary>
-    private async IAsyncEnumerable<ChoiceStep> GenerateAsync(
-        ChatCompleteRequest request, CallerAccess access, CompletionRun run, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async ValueTask<ChoiceSteps> StartAsync(
+        ChatCompleteRequest request, CallerAccess access, CompletionRun run, CancellationToken cancellationToken)
     {
         RequestValidation.ThrowIfInvalid(validator, request);
         access.RequireModel(request.Model);
@@ -139,34 +157,23 @@ internal sealed class ChatCompletionHandler(ModelResolver models, IValidator<Cha
             };
         }
 
-        // Admitted at the most the request may use; corrected to what it used when the lease ends, without holding
-        // the answer back for a shared limit store (RateLimitLease.Dispose).
-        using var lease = await access.AdmitAsync(prompt.Count + (maxNewTokens * n), cancellationToken).ConfigureAwait(false);
-        run.Begin("chatcmpl-", clock, model.Info.Id, prompt.Count, n);
-        run.TopLogprobs = topLogprobs;
-        var started = new bool[n];
+        // Admitted at the most the request may use; corrected to what it used when the steps are disposed, without
+        // holding the answer back for a shared limit store (RateLimitLease.Dispose).
+        var lease = await access.AdmitAsync(prompt.Count + (maxNewTokens * n), cancellationToken).ConfigureAwait(false);
         try
         {
-            await foreach (var (index, step) in SequenceMerger.MergeAsync(model, sequences, cancellationToken).ConfigureAwait(false))
-            {
-                run.CompletionTokens[index] = step.CompletionTokens;
-                var first = !started[index];
-                if (!first && step.TextDelta.Length == 0 && step.FinishReason is null && step.LogProbs is null)
-                {
-                    continue;
-                }
-
-                started[index] = true;
-                yield return new ChoiceStep(index, step, first);
-            }
+            run.Begin("chatcmpl-", clock, model.Info.Id, prompt.Count, n);
+            run.TopLogprobs = topLogprobs;
+            return new ChoiceSteps(SequenceMerger.MergeAsync(model, sequences, cancellationToken), lease, run, keepFirst: true);
         }
-        finally
+        catch
         {
-            lease.ReportUsage(prompt.Count + run.CompletionTokens.Sum());
+            // The model refused the sequences (overloaded, context): only the prompt was used.
+            lease.ReportUsage(prompt.Count);
+            lease.Dispose();
+            throw;
         }
     }
-
-    private readonly record struct ChoiceStep(int Index, GenerationEvent Event, bool First);
 
     private static TokenLogprob ToWire(TokenLogProbs logProbs)
     {

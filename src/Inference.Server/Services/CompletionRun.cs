@@ -12,7 +12,7 @@ internal sealed class CompletionRun
 
     public string ModelId { get; private set; } = "";
 
-    /// <summary>How many alternatives each token's logprobs carry (chat), or null when logprobs were not asked for.</summary>
+    /// <summary>How many alternatives each token's logprobs carry, or null when logprobs were not asked for.</summary>
     public int? TopLogprobs { get; set; }
 
     public int PromptTokens { get; private set; }

@@ -22,17 +22,12 @@ internal sealed class TextCompletionHandler(ModelResolver models, IValidator<Com
         CompleteRequest request, CallerAccess access, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var run = new CompletionRun();
-        await foreach (var step in GenerateAsync(request, access, run, cancellationToken).ConfigureAwait(false))
+        await using (var steps = await StartAsync(request, access, run, cancellationToken).ConfigureAwait(false))
         {
-            var choice = new CompletionChoice { Index = step.Index, Text = step.Event.TextDelta, Logprobs = step.Logprobs };
-            if (step.Event.FinishReason is { } reason)
+            while (await steps.MoveNextAsync().ConfigureAwait(false))
             {
-                choice.FinishReason = ContractMapping.FinishReason(reason);
+                yield return ToChunk(steps.Current, run);
             }
-
-            var chunk = NewResponse(run);
-            chunk.Choices.Add(choice);
-            yield return chunk;
         }
 
         if (request.StreamOptions?.IncludeUsage == true)
@@ -49,27 +44,11 @@ internal sealed class TextCompletionHandler(ModelResolver models, IValidator<Com
     {
         var run = new CompletionRun();
         var choices = new List<(CompletionChoice Choice, StringBuilder Text)>(1);
-        await foreach (var step in GenerateAsync(request, access, run, cancellationToken).ConfigureAwait(false))
+        await using (var steps = await StartAsync(request, access, run, cancellationToken).ConfigureAwait(false))
         {
-            while (choices.Count <= step.Index)
+            while (await steps.MoveNextAsync().ConfigureAwait(false))
             {
-                choices.Add((new CompletionChoice { Index = choices.Count }, TextBuilders.Take()));
-            }
-
-            var (choice, text) = choices[step.Index];
-            text.Append(step.Event.TextDelta);
-            if (step.Logprobs is { } logprobs)
-            {
-                var all = choice.Logprobs ??= new CompletionLogprobs();
-                all.Tokens.Add(logprobs.Tokens);
-                all.TokenLogprobs.Add(logprobs.TokenLogprobs);
-                all.TopLogprobs.Add(logprobs.TopLogprobs);
-                all.TextOffset.Add(logprobs.TextOffset);
-            }
-
-            if (step.Event.FinishReason is { } reason)
-            {
-                choice.FinishReason = ContractMapping.FinishReason(reason);
+                Append(choices, steps.Current, run);
             }
         }
 
@@ -84,6 +63,45 @@ internal sealed class TextCompletionHandler(ModelResolver models, IValidator<Com
         return response;
     }
 
+    /// <summary>One step as a stream chunk: its text, logprobs and finish.</summary>
+    private static CompleteResponse ToChunk(ChoiceStep step, CompletionRun run)
+    {
+        var choice = new CompletionChoice { Index = step.Index, Text = step.Event.TextDelta, Logprobs = Logprobs(step, run) };
+        if (step.Event.FinishReason is { } reason)
+        {
+            choice.FinishReason = ContractMapping.FinishReason(reason);
+        }
+
+        var chunk = NewResponse(run);
+        chunk.Choices.Add(choice);
+        return chunk;
+    }
+
+    /// <summary>Adds one step to its choice of the unary answer.</summary>
+    private static void Append(List<(CompletionChoice Choice, StringBuilder Text)> choices, ChoiceStep step, CompletionRun run)
+    {
+        while (choices.Count <= step.Index)
+        {
+            choices.Add((new CompletionChoice { Index = choices.Count }, TextBuilders.Take()));
+        }
+
+        var (choice, text) = choices[step.Index];
+        text.Append(step.Event.TextDelta);
+        if (Logprobs(step, run) is { } logprobs)
+        {
+            var all = choice.Logprobs ??= new CompletionLogprobs();
+            all.Tokens.Add(logprobs.Tokens);
+            all.TokenLogprobs.Add(logprobs.TokenLogprobs);
+            all.TopLogprobs.Add(logprobs.TopLogprobs);
+            all.TextOffset.Add(logprobs.TextOffset);
+        }
+
+        if (step.Event.FinishReason is { } reason)
+        {
+            choice.FinishReason = ContractMapping.FinishReason(reason);
+        }
+    }
+
     private static CompleteResponse NewResponse(CompletionRun run) => new()
     {
         Id = run.Id,
@@ -95,12 +113,12 @@ internal sealed class TextCompletionHandler(ModelResolver models, IValidator<Com
 
     /// <summary>
     /// The one generation behind both shapes: validates, checks the key, tokenizes, admits the request against the
-    /// key's limits, runs every prompt's n sequences and yields each event worth sending (any with text, logprobs or a
-    /// finish reason), with its logprobs in the wire shape (text offsets within the choice's text).
-    /// <paramref name="run"/> receives the response's id, model and token counts as they become known.
+    /// key's limits and starts every prompt's n sequences, whose steps worth sending (any with text, logprobs or a
+    /// finish reason) the caller reads from the result and then disposes of. <paramref name="run"/> receives the
+    /// response's id, model and token counts as they become known.
     /// </summary>
-    private async IAsyncEnumerable<ChoiceStep> GenerateAsync(
-        CompleteRequest request, CallerAccess access, CompletionRun run, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private async ValueTask<ChoiceSteps> StartAsync(
+        CompleteRequest request, CallerAccess access, CompletionRun run, CancellationToken cancellationToken)
     {
         RequestValidation.ThrowIfInvalid(validator, request);
         access.RequireModel(request.Model);
@@ -132,33 +150,27 @@ internal sealed class TextCompletionHandler(ModelResolver models, IValidator<Com
             }
         }
 
-        // Admitted at the most the request may use; corrected to what it used when the lease ends, without holding
-        // the answer back for a shared limit store (RateLimitLease.Dispose).
-        using var lease = await access.AdmitAsync(admittedTokens, cancellationToken).ConfigureAwait(false);
-        run.Begin("cmpl-", clock, model.Info.Id, promptTokens, sequences.Length);
-        var textLengths = new int[sequences.Length];
+        // Admitted at the most the request may use; corrected to what it used when the steps are disposed, without
+        // holding the answer back for a shared limit store (RateLimitLease.Dispose).
+        var lease = await access.AdmitAsync(admittedTokens, cancellationToken).ConfigureAwait(false);
         try
         {
-            await foreach (var (index, step) in SequenceMerger.MergeAsync(model, sequences, cancellationToken).ConfigureAwait(false))
-            {
-                run.CompletionTokens[index] = step.CompletionTokens;
-                if (step.TextDelta.Length == 0 && step.FinishReason is null && step.LogProbs is null)
-                {
-                    continue;
-                }
-
-                // Where this token's text starts in the choice's completion text.
-                int textOffset = textLengths[index];
-                textLengths[index] += step.TextDelta.Length;
-                var logprobs = topLogprobs is not null && step.LogProbs is { } logProbs ? ToWire(logProbs, textOffset) : null;
-                yield return new ChoiceStep(index, step, logprobs);
-            }
+            run.Begin("cmpl-", clock, model.Info.Id, promptTokens, sequences.Length);
+            run.TopLogprobs = topLogprobs;
+            return new ChoiceSteps(SequenceMerger.MergeAsync(model, sequences, cancellationToken), lease, run, keepFirst: false);
         }
-        finally
+        catch
         {
-            lease.ReportUsage(promptTokens + run.CompletionTokens.Sum());
+            // The model refused the sequences (overloaded, context): only the prompts were used.
+            lease.ReportUsage(promptTokens);
+            lease.Dispose();
+            throw;
         }
     }
+
+    /// <summary>A step's logprobs in the wire shape (its text offset within the choice's text), when asked for.</summary>
+    private static CompletionLogprobs? Logprobs(ChoiceStep step, CompletionRun run) =>
+        run.TopLogprobs is not null && step.Event.LogProbs is { } logProbs ? ToWire(logProbs, step.TextOffset) : null;
 
     private static CompletionLogprobs ToWire(TokenLogProbs logProbs, int textOffset)
     {
@@ -176,8 +188,6 @@ internal sealed class TextCompletionHandler(ModelResolver models, IValidator<Com
             TextOffset = { textOffset },
         };
     }
-
-    private readonly record struct ChoiceStep(int Index, GenerationEvent Event, CompletionLogprobs? Logprobs);
 
     /// <summary>OpenAI's prompt union: a string, strings, token ids, or lists of token ids (shape validated).</summary>
     private static List<IReadOnlyList<int>> Prompts(IChatModel model, Value prompt)

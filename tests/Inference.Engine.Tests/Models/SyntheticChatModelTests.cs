@@ -6,9 +6,13 @@ namespace Inference.Engine.Tests.Models;
 [TestFixture]
 public sealed class SyntheticChatModelTests
 {
-    private static IChatModel Load(double tokensPerSecond, ModelRegistry[] keep)
+    private static IChatModel Load(double tokensPerSecond, ModelRegistry[] keep, int maxConcurrentSequences = 1024)
     {
-        keep[0] = ModelRegistry.Load([new ModelDefinition { Id = "synthetic", Synthetic = new SyntheticOptions { TokensPerSecond = tokensPerSecond } }]);
+        keep[0] = ModelRegistry.Load([new ModelDefinition
+        {
+            Id = "synthetic",
+            Synthetic = new SyntheticOptions { TokensPerSecond = tokensPerSecond, MaxConcurrentSequences = maxConcurrentSequences },
+        }]);
         keep[0].TryGetChatModel("synthetic", out var model);
         return model!;
     }
@@ -66,5 +70,51 @@ public sealed class SyntheticChatModelTests
         var result = await Run(model, new GenerationRequest { PromptTokens = [1], MaxNewTokens = 30, StopSequences = ["fox"] });
         Assert.That(result.Text, Is.EqualTo(" The quick brown "));
         Assert.That(result.Finish, Is.EqualTo(FinishReason.Stop));
+    }
+
+    [Test]
+    public async Task ConcurrencyBound_RefusesOneMore_AndAFinishedSequenceFreesItsPlace()
+    {
+        var keep = new ModelRegistry[1];
+        var model = Load(0, keep, maxConcurrentSequences: 1);
+        using var _ = keep[0];
+        var request = new GenerationRequest { PromptTokens = [1], MaxNewTokens = 3 };
+
+        await using (var first = model.GenerateAsync(request, CancellationToken.None).GetAsyncEnumerator())
+        {
+            Assert.That(await first.MoveNextAsync(), Is.True);
+            Assert.Throws<ModelOverloadedException>(() => model.GenerateAsync(request, CancellationToken.None));
+        }
+
+        // Disposed early, then read to its end: each frees its place exactly once.
+        Assert.That((await Run(model, request)).Count, Is.EqualTo(3));
+        Assert.That((await Run(model, request)).Finish, Is.EqualTo(FinishReason.Length));
+    }
+
+    [Test]
+    public async Task PacedStream_StopsOnEitherCancellationToken_AndFreesItsPlace()
+    {
+        var keep = new ModelRegistry[1];
+        var model = Load(20, keep, maxConcurrentSequences: 1);
+        using var _ = keep[0];
+        var request = new GenerationRequest { PromptTokens = [1], MaxNewTokens = 100 };
+
+        using (var generateToken = new CancellationTokenSource())
+        {
+            await using var events = model.GenerateAsync(request, generateToken.Token).GetAsyncEnumerator();
+            Assert.That(await events.MoveNextAsync(), Is.True);
+            generateToken.CancelAfter(TimeSpan.FromMilliseconds(20));
+            await Assert.ThrowsAsync<TaskCanceledException>(async () => await events.MoveNextAsync());
+        }
+
+        using (var enumeratorToken = new CancellationTokenSource())
+        {
+            await using var events = model.GenerateAsync(request, CancellationToken.None).WithCancellation(enumeratorToken.Token).GetAsyncEnumerator();
+            Assert.That(await events.MoveNextAsync(), Is.True);
+            enumeratorToken.CancelAfter(TimeSpan.FromMilliseconds(20));
+            await Assert.ThrowsAsync<TaskCanceledException>(async () => await events.MoveNextAsync());
+        }
+
+        Assert.That((await Run(model, request with { MaxNewTokens = 2 })).Count, Is.EqualTo(2), "both cancelled sequences freed their place");
     }
 }

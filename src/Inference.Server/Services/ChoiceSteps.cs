@@ -1,0 +1,114 @@
+using System.Runtime.CompilerServices;
+using Inference.Access.Limits;
+using Inference.Engine;
+
+namespace Inference.Server.Services;
+
+/// <summary>One step worth sending of one choice: the engine's event, whether it is the choice's first, and where its
+/// text starts in the choice's completion text.</summary>
+internal readonly record struct ChoiceStep(int Index, GenerationEvent Event, bool First, int TextOffset);
+
+/// <summary>
+/// An admitted request's sequences, running: their events as a response needs them, each sequence's generated tokens
+/// counted into the <see cref="CompletionRun"/>, and the request's rate-limit lease corrected to what it used when
+/// disposed. Both completion handlers read it on both faces (the unary answer drains it, the stream turns each step
+/// into a chunk). An enumerator written out rather than an async iterator: a step that is already there (the
+/// synthetic model's, or one the scheduler produced while the previous one was being sent) then costs no state
+/// machine, and every token of every request passes through here.
+/// </summary>
+internal sealed class ChoiceSteps : IAsyncDisposable
+{
+    private readonly IAsyncEnumerator<(int Index, GenerationEvent Event)> _events;
+    private readonly RateLimitLease _lease;
+    private readonly CompletionRun _run;
+    private readonly bool _keepFirst;
+    private readonly int[] _textLengths;
+    private readonly bool[] _started;
+
+    /// <param name="events">The request's merged sequences (<see cref="SequenceMerger"/>).</param>
+    /// <param name="lease">The request's admission, reported and released on dispose.</param>
+    /// <param name="run">Started (<see cref="CompletionRun.Begin"/>) with one counter per sequence.</param>
+    /// <param name="keepFirst">Whether each choice's first event is kept even without text (a chat stream's first chunk
+    /// carries the role); otherwise only events with text, logprobs or a finish reason are.</param>
+    public ChoiceSteps(IAsyncEnumerable<(int Index, GenerationEvent Event)> events, RateLimitLease lease, CompletionRun run, bool keepFirst)
+    {
+        _events = events.GetAsyncEnumerator();
+        _lease = lease;
+        _run = run;
+        _keepFirst = keepFirst;
+        _textLengths = new int[run.CompletionTokens.Length];
+        _started = new bool[run.CompletionTokens.Length];
+    }
+
+    public ChoiceStep Current { get; private set; }
+
+    public ValueTask<bool> MoveNextAsync()
+    {
+        while (true)
+        {
+            var next = _events.MoveNextAsync();
+            if (!next.IsCompletedSuccessfully)
+            {
+                return AwaitNextAsync(next);
+            }
+
+            if (!next.Result)
+            {
+                return new ValueTask<bool>(false);
+            }
+
+            if (Accept())
+            {
+                return new ValueTask<bool>(true);
+            }
+        }
+    }
+
+    // Pooled: with the real engine most steps arrive asynchronously, one per token.
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<bool> AwaitNextAsync(ValueTask<bool> pending)
+    {
+        while (await pending.ConfigureAwait(false))
+        {
+            if (Accept())
+            {
+                return true;
+            }
+
+            pending = _events.MoveNextAsync();
+        }
+
+        return false;
+    }
+
+    /// <summary>Counts the event and makes it <see cref="Current"/> if it is worth sending.</summary>
+    private bool Accept()
+    {
+        var (index, step) = _events.Current;
+        _run.CompletionTokens[index] = step.CompletionTokens;
+        var first = !_started[index];
+        if ((!first || !_keepFirst) && step.TextDelta.Length == 0 && step.FinishReason is null && step.LogProbs is null)
+        {
+            return false;
+        }
+
+        _started[index] = true;
+        Current = new ChoiceStep(index, step, first, _textLengths[index]);
+        _textLengths[index] += step.TextDelta.Length;
+        return true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            // Stops sequences still running (a failure, a disconnect) so they free their caches.
+            await _events.DisposeAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _lease.ReportUsage(_run.PromptTokens + _run.CompletionTokens.Sum());
+            _lease.Dispose();
+        }
+    }
+}
