@@ -66,6 +66,19 @@ public sealed class RestTimeoutTests : ServerFixture
     }
 
     [Test]
+    public async Task QuickRequests_WithPausesLongerThanTheBound_AreNeverCut()
+    {
+        // Each request's bound is reused by later ones: an earlier request's timer must not go off in a later one.
+        for (var request = 0; request < 4; request++)
+        {
+            using var response = await _http.PostAsync("/v1/completions",
+                new StringContent(Completions.RestBody(Completions.Prompt(request), 4, stream: false), Encoding.UTF8, "application/json")).DefaultTimeout();
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), $"request {request}: {await response.Content.ReadAsStringAsync()}");
+            await Task.Delay(Bound * 2);
+        }
+    }
+
+    [Test]
     public async Task GrpcStream_IsNotBoundByTheRestTimeout()
     {
         var client = new InferenceService.InferenceServiceClient(_channel);

@@ -130,7 +130,7 @@ internal sealed class ServerSentEventsMiddleware(
         catch (Exception exception)
         {
             // The request bound cancels like a disconnect does, but its client is still there to be told.
-            var error = RequestDeadline.HasExpired(context) ? RequestDeadline.Error : ErrorTranslator.Translate(exception);
+            var error = RequestDeadline.HasExpiredFor(context) ? RequestDeadline.Error : ErrorTranslator.Translate(exception);
             ErrorLog.Report(logger, operation, error, exception);
             if (!started)
             {
