@@ -1,5 +1,5 @@
+using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using System.Text;
 using Inference.Access.Keys;
 using Inference.Access.Limits;
 using Inference.Engine;
@@ -18,7 +18,7 @@ internal sealed class ApiKeyAuthenticator
     private readonly ApiKeyStore? _store;
     private readonly IRateLimitBackend _limits;
     private readonly IModelRegistry _registry;
-    private readonly byte[]? _environmentKeyUtf8;
+    private readonly string? _environmentKeyText;
     private readonly ApiKey? _environmentKey;
 
     public ApiKeyAuthenticator(AuthMode mode, string? environmentKey, ApiKeyStore? store, IRateLimitBackend limits, IModelRegistry registry, TimeProvider clock)
@@ -32,7 +32,7 @@ internal sealed class ApiKeyAuthenticator
             // Compared in fixed time, as the store compares its hashes. The store must keep hashes (a copied database
             // must not give keys away); this key is in the process's environment anyway, and hashing the presented
             // key on every call was a tenth of a cheap call's own time.
-            _environmentKeyUtf8 = Encoding.UTF8.GetBytes(environmentKey);
+            _environmentKeyText = environmentKey;
             _environmentKey = new ApiKey(
                 "env", AuthOptions.ApiKeyEnvironmentVariable, "(env)", [], null, null, null, null, IsAdmin: true, clock.GetUtcNow(), null);
         }
@@ -69,16 +69,8 @@ internal sealed class ApiKeyAuthenticator
         return new CallerAccess(result.Key, _limits, _registry, context.Response);
     }
 
-    private bool MatchesEnvironmentKey(ReadOnlySpan<char> presented)
-    {
+    private bool MatchesEnvironmentKey(ReadOnlySpan<char> presented) =>
         // Only keys of the right length are compared; the length is all that leaks.
-        if (_environmentKeyUtf8 is null || Encoding.UTF8.GetByteCount(presented) != _environmentKeyUtf8.Length)
-        {
-            return false;
-        }
-
-        Span<byte> utf8 = _environmentKeyUtf8.Length <= 256 ? stackalloc byte[256] : new byte[_environmentKeyUtf8.Length];
-        var length = Encoding.UTF8.GetBytes(presented, utf8);
-        return CryptographicOperations.FixedTimeEquals(utf8[..length], _environmentKeyUtf8);
-    }
+        _environmentKeyText is not null && presented.Length == _environmentKeyText.Length
+        && CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(presented), MemoryMarshal.AsBytes(_environmentKeyText.AsSpan()));
 }

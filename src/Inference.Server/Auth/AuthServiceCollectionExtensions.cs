@@ -51,7 +51,6 @@ public static class AuthServiceCollectionExtensions
                 mode, auth.ApiKey, store, sp.GetRequiredService<IRateLimitBackend>(), sp.GetRequiredService<IModelRegistry>(),
                 sp.GetRequiredService<TimeProvider>());
         });
-        services.TryAddSingleton<AccessInterceptor>();
         services.AddHostedService<AuthStartup>();
         return services;
     }

@@ -37,10 +37,10 @@ internal sealed class CallerAccess
     /// <summary>The caller's key; null when authentication is off.</summary>
     public ApiKey? Key { get; }
 
-    /// <summary>The access <see cref="AccessInterceptor"/> found for a gRPC call (every face that reaches the service).</summary>
+    /// <summary>The access <see cref="Services.CallInterceptor"/> found for a gRPC call (every face that reaches the service).</summary>
     public static CallerAccess Of(ServerCallContext context) =>
         context.GetHttpContext().Features.Get<CallerAccess>()
-        ?? throw new InvalidOperationException("No caller access on this call: is AccessInterceptor registered for the service?");
+        ?? throw new InvalidOperationException("No caller access on this call: is CallInterceptor registered for the service?");
 
     /// <summary>Whether the key may use the model, by the name asked for, its id or any alias.</summary>
     public bool AllowsModel(string model)

@@ -50,7 +50,7 @@ public static class InferenceServerHost
     /// <summary>Builds the request pipeline. Order matters: errors outermost so they see every layer's failures;
     /// CORS right after routing, so preflights (which carry no credentials) are answered and every answer, server-sent
     /// events included, gets its CORS headers; then the pages' static assets, which need no key. Authentication is not a
-    /// middleware: gRPC, gRPC-Web and transcoded REST reach the services through <c>Auth/AccessInterceptor</c>, and
+    /// middleware: gRPC, gRPC-Web and transcoded REST reach the services through <c>Services/CallInterceptor</c>, and
     /// the SSE adapter asks the same authenticator, so every face checks keys alike while health, reflection,
     /// /metrics, the pages and CORS preflights stay open.</summary>
     public static WebApplication Build(WebApplicationBuilder builder)

@@ -63,7 +63,7 @@ internal sealed class ServerSentEventsMiddleware(
         CallerAccess access;
         try
         {
-            // The same check the gRPC faces get from AccessInterceptor; the handlers do the model and limit checks.
+            // The same check the gRPC faces get from CallInterceptor; the handlers do the model and limit checks.
             access = authenticator.Authenticate(context);
         }
         catch (ApiException exception)

@@ -7,8 +7,8 @@ namespace Inference.Server.Services;
 /// <summary>
 /// The one implementation of the contract, behind every face: gRPC, gRPC-Web and transcoded REST call it, and the
 /// SSE adapter enumerates the same handlers its streaming RPCs do. Errors leave as exceptions and become statuses in
-/// <see cref="Errors.ErrorInterceptor"/>. The caller's key was checked by <see cref="AccessInterceptor"/>; the
-/// handlers check its models and admit the request against its limits once they know the token cost.
+/// <see cref="CallInterceptor"/>, which also checked the caller's key before the call; the handlers check its models
+/// and admit the request against its limits once they know the token cost.
 /// </summary>
 internal sealed class InferenceGrpcService(
     ChatCompletionHandler chat,

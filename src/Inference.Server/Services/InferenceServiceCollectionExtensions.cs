@@ -4,7 +4,6 @@ using Google.Rpc;
 using Inference.Contracts.V1;
 using Inference.Server.Admin;
 using Inference.Server.Auth;
-using Inference.Server.Errors;
 using Inference.Server.Models;
 using Inference.Server.Services;
 using Inference.Server.Validation;
@@ -16,15 +15,14 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>Registers the inference service, its handlers and the gRPC machinery around it.</summary>
 public static class InferenceServiceCollectionExtensions
 {
-    /// <summary>gRPC (with the error interceptor), JSON transcoding, gRPC-Web, reflection, health, and the handlers
+    /// <summary>gRPC (with the key and error interceptor), JSON transcoding, gRPC-Web, reflection, health, and the handlers
     /// every face shares.</summary>
     public static IServiceCollection AddInferenceService(this IServiceCollection services)
     {
-        // The error interceptor is global, so it also translates the access interceptor's refusals; the access
-        // interceptor is per service, so health and reflection stay open.
-        var grpc = services.AddGrpc(options => options.Interceptors.Add<ErrorInterceptor>());
-        grpc.AddServiceOptions<InferenceGrpcService>(options => options.Interceptors.Add<AccessInterceptor>());
-        grpc.AddServiceOptions<AdminGrpcService>(options => options.Interceptors.Add<AccessInterceptor>());
+        // Keys and errors for the two services; health and reflection stay open.
+        var grpc = services.AddGrpc();
+        grpc.AddServiceOptions<InferenceGrpcService>(options => options.Interceptors.Add<CallInterceptor>());
+        grpc.AddServiceOptions<AdminGrpcService>(options => options.Interceptors.Add<CallInterceptor>());
         grpc.AddJsonTranscoding(options =>
                 // Transcoding writes a status's details into its JSON error body and must know their types; the
                 // OpenAI error layer then replaces that body, but a failure to write it would turn every error into 500.
@@ -33,7 +31,7 @@ public static class InferenceServiceCollectionExtensions
         // Without the cache every check runs the health checks, so a fresh server answers Serving at once.
         services.AddGrpcHealthChecks(o => o.UseHealthChecksCache = false).AddCheck<ModelsHealthCheck>("models");
         // Singletons: otherwise grpc-dotnet builds the interceptor and the service for every call.
-        services.TryAddSingleton<ErrorInterceptor>();
+        services.TryAddSingleton<CallInterceptor>();
         services.TryAddSingleton<InferenceGrpcService>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ModelResolver>();

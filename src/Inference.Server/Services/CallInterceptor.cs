@@ -1,17 +1,23 @@
 using Grpc.Core;
 using Grpc.Core.Interceptors;
+using Inference.Server.Auth;
+using Inference.Server.Errors;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace Inference.Server.Errors;
+namespace Inference.Server.Services;
 
 /// <summary>
-/// The edge where every exception from the service becomes the error model's status, for gRPC, gRPC-Web and
-/// transcoded REST alike. For REST it also leaves the <see cref="ApiError"/> on the HttpContext, because
-/// transcoding writes a <c>google.rpc.Status</c> body that <see cref="Rest.OpenAiErrorMiddleware"/> replaces with
-/// OpenAI's shape, and the details (param, code, retry) are not in that body.
+/// The edge of every call to the inference and admin services, on each face that reaches them (gRPC, gRPC-Web,
+/// transcoded REST). First the caller's key: <see cref="ApiKeyAuthenticator"/> turns it into the
+/// <see cref="CallerAccess"/> left on the call for the handlers, or refuses. Then every exception from the service
+/// (that refusal included) becomes the error model's status; for REST it also leaves the <see cref="ApiError"/> on the
+/// HttpContext, because transcoding writes a <c>google.rpc.Status</c> body that
+/// <see cref="Rest.OpenAiErrorMiddleware"/> replaces with OpenAI's shape, and the details (param, code, retry) are
+/// not in that body. One interceptor for both, registered per service so that health and reflection stay open: each
+/// interceptor costs every unary call an activation and an async layer of grpc-dotnet's pipeline.
 /// </summary>
-internal sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Interceptor
+internal sealed class CallInterceptor(ApiKeyAuthenticator authenticator, ILogger<CallInterceptor> logger) : Interceptor
 {
     // Not async when the call has already succeeded (a cheap call often has): every unary call passes through here,
     // and an async method would cost each one a state machine.
@@ -21,6 +27,7 @@ internal sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Inter
         Task<TResponse> call;
         try
         {
+            Authenticate(context);
             call = continuation(request, context);
         }
         catch (Exception exception) when (exception is not RpcException || IsCancellation(exception))
@@ -51,12 +58,19 @@ internal sealed class ErrorInterceptor(ILogger<ErrorInterceptor> logger) : Inter
     {
         try
         {
+            Authenticate(context);
             await continuation(request, responseStream, context).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is not RpcException || IsCancellation(exception))
         {
             throw Translate(exception, context);
         }
+    }
+
+    private void Authenticate(ServerCallContext context)
+    {
+        var http = context.GetHttpContext();
+        http.Features.Set(authenticator.Authenticate(http));
     }
 
     private static bool IsCancellation(Exception exception) =>
