@@ -119,7 +119,7 @@ internal static class OverheadBenchmark
         [
             Path.Combine(AppContext.BaseDirectory, "Inference.Benchmarks.dll"), BaselineServer.Command,
             baselineHttp.ToString(CultureInfo.InvariantCulture), baselineGrpc.ToString(CultureInfo.InvariantCulture), responsePb, responseJson,
-        ], [baselineHttp, baselineGrpc]).ConfigureAwait(false);
+        ], [baselineHttp, baselineGrpc], BaselineServer.Environment).ConfigureAwait(false);
         using var baselineChannel = GrpcLoad.Channel(baselineGrpc);
         var baselineClient = new InferenceService.InferenceServiceClient(baselineChannel);
 

@@ -36,8 +36,10 @@ internal sealed class PinnedProcess : IDisposable
         }
     }
 
-    /// <summary>Starts <c>taskset -c core dotnet arguments...</c> and waits until every port accepts connections.</summary>
-    public static async Task<PinnedProcess> StartAsync(string name, int core, IReadOnlyList<string> arguments, IReadOnlyList<int> ports)
+    /// <summary>Starts <c>taskset -c core dotnet arguments...</c> (with <paramref name="environment"/> added to this
+    /// process's) and waits until every port accepts connections.</summary>
+    public static async Task<PinnedProcess> StartAsync(
+        string name, int core, IReadOnlyList<string> arguments, IReadOnlyList<int> ports, IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("taskset")
         {
@@ -45,6 +47,11 @@ internal sealed class PinnedProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        foreach (var (variable, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[variable] = value;
+        }
+
         start.ArgumentList.Add("-c");
         start.ArgumentList.Add(core.ToString(System.Globalization.CultureInfo.InvariantCulture));
         start.ArgumentList.Add("dotnet");
