@@ -160,19 +160,9 @@ internal sealed class ChatCompletionHandler(ModelResolver models, IValidator<Cha
         // Admitted at the most the request may use; corrected to what it used when the steps are disposed, without
         // holding the answer back for a shared limit store (RateLimitLease.Dispose).
         var lease = await access.AdmitAsync(prompt.Count + (maxNewTokens * n), cancellationToken).ConfigureAwait(false);
-        try
-        {
-            run.Begin("chatcmpl-", clock, model.Info.Id, prompt.Count, n);
-            run.TopLogprobs = topLogprobs;
-            return new ChoiceSteps(SequenceMerger.MergeAsync(model, sequences, cancellationToken), lease, run, keepFirst: true);
-        }
-        catch
-        {
-            // The model refused the sequences (overloaded, context): only the prompt was used.
-            lease.ReportUsage(prompt.Count);
-            lease.Dispose();
-            throw;
-        }
+        run.Begin("chatcmpl-", clock, model.Info.Id, prompt.Count, n);
+        run.TopLogprobs = topLogprobs;
+        return ChoiceSteps.Start(model, sequences, lease, run, keepFirst: true, cancellationToken);
     }
 
     private static TokenLogprob ToWire(TokenLogProbs logProbs)

@@ -25,12 +25,12 @@ internal sealed class ChoiceSteps : IAsyncDisposable
     private readonly int[] _textLengths;
     private readonly bool[] _started;
 
-    /// <param name="events">The request's merged sequences (<see cref="SequenceMerger"/>).</param>
+    /// <param name="events">The request's merged sequences.</param>
     /// <param name="lease">The request's admission, reported and released on dispose.</param>
     /// <param name="run">Started (<see cref="CompletionRun.Begin"/>) with one counter per sequence.</param>
     /// <param name="keepFirst">Whether each choice's first event is kept even without text (a chat stream's first chunk
     /// carries the role); otherwise only events with text, logprobs or a finish reason are.</param>
-    public ChoiceSteps(IAsyncEnumerable<(int Index, GenerationEvent Event)> events, RateLimitLease lease, CompletionRun run, bool keepFirst)
+    private ChoiceSteps(IAsyncEnumerable<(int Index, GenerationEvent Event)> events, RateLimitLease lease, CompletionRun run, bool keepFirst)
     {
         _events = events.GetAsyncEnumerator();
         _lease = lease;
@@ -41,6 +41,26 @@ internal sealed class ChoiceSteps : IAsyncDisposable
     }
 
     public ChoiceStep Current { get; private set; }
+
+    /// <summary>
+    /// Starts an admitted request's sequences (<paramref name="run"/> begun). If the model refuses them (overloaded,
+    /// past its context), the lease is corrected to the prompt tokens, which is all the request used, and released.
+    /// </summary>
+    public static ChoiceSteps Start(
+        IChatModel model, IReadOnlyList<GenerationRequest> sequences, RateLimitLease lease, CompletionRun run, bool keepFirst,
+        CancellationToken cancellationToken)
+    {
+        try
+        {
+            return new ChoiceSteps(SequenceMerger.MergeAsync(model, sequences, cancellationToken), lease, run, keepFirst);
+        }
+        catch
+        {
+            lease.ReportUsage(run.PromptTokens);
+            lease.Dispose();
+            throw;
+        }
+    }
 
     public ValueTask<bool> MoveNextAsync()
     {

@@ -153,19 +153,9 @@ internal sealed class TextCompletionHandler(ModelResolver models, IValidator<Com
         // Admitted at the most the request may use; corrected to what it used when the steps are disposed, without
         // holding the answer back for a shared limit store (RateLimitLease.Dispose).
         var lease = await access.AdmitAsync(admittedTokens, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            run.Begin("cmpl-", clock, model.Info.Id, promptTokens, sequences.Length);
-            run.TopLogprobs = topLogprobs;
-            return new ChoiceSteps(SequenceMerger.MergeAsync(model, sequences, cancellationToken), lease, run, keepFirst: false);
-        }
-        catch
-        {
-            // The model refused the sequences (overloaded, context): only the prompts were used.
-            lease.ReportUsage(promptTokens);
-            lease.Dispose();
-            throw;
-        }
+        run.Begin("cmpl-", clock, model.Info.Id, promptTokens, sequences.Length);
+        run.TopLogprobs = topLogprobs;
+        return ChoiceSteps.Start(model, sequences, lease, run, keepFirst: false, cancellationToken);
     }
 
     /// <summary>A step's logprobs in the wire shape (its text offset within the choice's text), when asked for.</summary>
