@@ -75,6 +75,15 @@ public sealed partial class AuthStartupTests
 
         using var http = new HttpClient(new ApiKeyHandler(Key + "x", new SocketsHttpHandler())) { BaseAddress = server.HttpAddress, Timeout = TimeoutExtensions.Default };
         Assert.That((await http.GetAsync(new Uri("/v1/models", UriKind.Relative)).DefaultTimeout()).StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), "another key");
+        // Keys of the same length are compared in full: one character off anywhere (in the first word, the middle, the
+        // bytes after the last whole word) is another key.
+        foreach (var position in new[] { 0, Key.Length / 2, Key.Length - 1 })
+        {
+            var nearly = Key[..position] + (char)(Key[position] + 1) + Key[(position + 1)..];
+            using var near = new HttpClient(new ApiKeyHandler(nearly, new SocketsHttpHandler())) { BaseAddress = server.HttpAddress, Timeout = TimeoutExtensions.Default };
+            Assert.That((await near.GetAsync(new Uri("/v1/models", UriKind.Relative)).DefaultTimeout()).StatusCode, Is.EqualTo(HttpStatusCode.Unauthorized), $"one character off at {position}");
+        }
+
 
         using var admin = new HttpClient(new ApiKeyHandler(Key, new SocketsHttpHandler())) { BaseAddress = server.HttpAddress, Timeout = TimeoutExtensions.Default };
         using var create = await admin.PostAsync(new Uri("/v1/admin/keys", UriKind.Relative), new StringContent("""{"name":"x"}""", System.Text.Encoding.UTF8, "application/json")).DefaultTimeout();

@@ -304,6 +304,7 @@ public sealed class RestWireTests : ServerFixture
     [TestCase("""{"model":"tiny-chat","messages":[{"role":"user","content":"hi"}],"n":0}""", "n")]
     [TestCase("""{"model":"tiny-chat","messages":[{"role":"user","content":"hi"}],"max_tokens":0}""", "max_tokens")]
     [TestCase("""{"model":"tiny-chat","messages":[{"role":"user","content":"hi"}],"logprobs":true,"top_logprobs":21}""", "top_logprobs")]
+    [TestCase("""{"model":"tiny-chat","messages":[{"role":"user","content":"hi"}],"top_logprobs":2}""", "top_logprobs")]
     [TestCase("""{"model":"tiny-chat","messages":[{"role":"user","content":"hi"}],"presence_penalty":-3}""", "presence_penalty")]
     [TestCase("""{"model":"tiny-chat","messages":[]}""", "messages")]
     [TestCase("""{"model":"tiny-chat","messages":[{"role":"wizard","content":"hi"}]}""", "messages[0].role")]

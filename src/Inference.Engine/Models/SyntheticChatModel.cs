@@ -19,6 +19,10 @@ internal sealed class SyntheticChatModel : IChatModel
         " served", " over", " gRPC", ",", " gRPC-Web", " and", " REST", " one", " token", " at", " a", " time",
     ];
 
+    private const string MessageStart = "<|im_start|>";
+    private const string MessageEnd = "<|im_end|>\n";
+    private const string GenerationPrompt = "<|im_start|>assistant\n";
+
     private readonly SyntheticOptions _options;
     private int _active;
 
@@ -76,26 +80,37 @@ internal sealed class SyntheticChatModel : IChatModel
 
     public string RenderChat(IReadOnlyList<ChatMessage> messages, IReadOnlyList<object?>? tools, bool addGenerationPrompt)
     {
-        // ChatML, the most common layout, so prompts have a realistic size.
-        int length = 32;
+        // ChatML, the most common layout, so prompts have a realistic size; written straight into the string.
+        int length = addGenerationPrompt ? GenerationPrompt.Length : 0;
         for (int i = 0; i < messages.Count; i++)
         {
-            length += 32 + messages[i].Role.Length + (messages[i].Content?.Length ?? 0);
+            length += MessageStart.Length + messages[i].Role.Length + 1 + (messages[i].Content?.Length ?? 0) + MessageEnd.Length;
         }
 
-        var text = new StringBuilder(length);
-        for (int i = 0; i < messages.Count; i++)
+        return string.Create(length, (messages, addGenerationPrompt), static (text, state) =>
         {
-            var message = messages[i];
-            text.Append("<|im_start|>").Append(message.Role).Append('\n').Append(message.Content).Append("<|im_end|>\n");
-        }
+            var (messages, addGenerationPrompt) = state;
+            int at = 0;
+            for (int i = 0; i < messages.Count; i++)
+            {
+                Write(text, ref at, MessageStart);
+                Write(text, ref at, messages[i].Role);
+                Write(text, ref at, "\n");
+                Write(text, ref at, messages[i].Content);
+                Write(text, ref at, MessageEnd);
+            }
 
-        if (addGenerationPrompt)
+            if (addGenerationPrompt)
+            {
+                Write(text, ref at, GenerationPrompt);
+            }
+        });
+
+        static void Write(Span<char> text, ref int at, string? part)
         {
-            text.Append("<|im_start|>assistant\n");
+            part.AsSpan().CopyTo(text[at..]);
+            at += part?.Length ?? 0;
         }
-
-        return text.ToString();
     }
 
     public IAsyncEnumerable<GenerationEvent> GenerateAsync(GenerationRequest request, CancellationToken cancellationToken)

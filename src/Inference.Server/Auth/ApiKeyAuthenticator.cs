@@ -1,5 +1,5 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography;
 using Inference.Access.Keys;
 using Inference.Access.Limits;
 using Inference.Engine;
@@ -19,7 +19,7 @@ internal sealed class ApiKeyAuthenticator
     private readonly IRateLimitBackend _limits;
     private readonly IModelRegistry _registry;
     private readonly string? _environmentKeyText;
-    private readonly ApiKey? _environmentKey;
+    private readonly CallerAccess? _environmentAccess;
 
     public ApiKeyAuthenticator(AuthMode mode, string? environmentKey, ApiKeyStore? store, IRateLimitBackend limits, IModelRegistry registry, TimeProvider clock)
     {
@@ -33,8 +33,10 @@ internal sealed class ApiKeyAuthenticator
             // must not give keys away); this key is in the process's environment anyway, and hashing the presented
             // key on every call was a tenth of a cheap call's own time.
             _environmentKeyText = environmentKey;
-            _environmentKey = new ApiKey(
+            var key = new ApiKey(
                 "env", AuthOptions.ApiKeyEnvironmentVariable, "(env)", [], null, null, null, null, IsAdmin: true, clock.GetUtcNow(), null);
+            // One access for every call with this key: it has no limits, so no lease writes headers to a response.
+            _environmentAccess = new CallerAccess(key, _limits, _registry, response: null);
         }
     }
 
@@ -53,9 +55,9 @@ internal sealed class ApiKeyAuthenticator
 
         var headers = context.Request.Headers;
         var presented = ApiKeyCredentials.FromHeaders(headers.Authorization.ToString(), headers[ApiKeyCredentials.ApiKeyHeader].ToString());
-        if (MatchesEnvironmentKey(presented))
+        if (_environmentAccess is not null && MatchesEnvironmentKey(presented))
         {
-            return new CallerAccess(_environmentKey, _limits, _registry, context.Response);
+            return _environmentAccess;
         }
 
         var result = _store?.Authenticate(presented)
@@ -72,5 +74,29 @@ internal sealed class ApiKeyAuthenticator
     private bool MatchesEnvironmentKey(ReadOnlySpan<char> presented) =>
         // Only keys of the right length are compared; the length is all that leaks.
         _environmentKeyText is not null && presented.Length == _environmentKeyText.Length
-        && CryptographicOperations.FixedTimeEquals(MemoryMarshal.AsBytes(presented), MemoryMarshal.AsBytes(_environmentKeyText.AsSpan()));
+        && FixedTimeEquals(MemoryMarshal.AsBytes(presented), MemoryMarshal.AsBytes(_environmentKeyText.AsSpan()));
+
+    /// <summary>
+    /// Whether two spans of the same length are equal, in time that depends only on that length: every word is read,
+    /// the differences OR-ed together, and only the total tested. Not <c>CryptographicOperations.FixedTimeEquals</c>,
+    /// which does the same a byte at a time and is compiled without optimisation (two indexer calls per byte): for a
+    /// 45-character key that was about 0.3 µs of every call, a fortieth of a cheap unary call's server time.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static bool FixedTimeEquals(ReadOnlySpan<byte> left, ReadOnlySpan<byte> right)
+    {
+        ulong difference = 0;
+        int i = 0;
+        for (; i <= left.Length - sizeof(ulong); i += sizeof(ulong))
+        {
+            difference |= MemoryMarshal.Read<ulong>(left[i..]) ^ MemoryMarshal.Read<ulong>(right[i..]);
+        }
+
+        for (; i < left.Length; i++)
+        {
+            difference |= (uint)(left[i] ^ right[i]);
+        }
+
+        return difference == 0;
+    }
 }

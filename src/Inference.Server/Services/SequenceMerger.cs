@@ -75,18 +75,31 @@ internal static class SequenceMerger
 
     /// <summary>One sequence needs no merging: its events pass straight through, tagged 0, without an async state
     /// machine of their own (a layer every token of every request would otherwise pay for).</summary>
-    private sealed class Single(IAsyncEnumerable<GenerationEvent> events) : IAsyncEnumerable<(int Index, GenerationEvent Event)>
+    /// <summary>One sequence's events, each with index 0: the sequence's own enumerator behind one object that is
+    /// both the enumerable and its enumerator (enumerable once, as the engine's sequences are).</summary>
+    private sealed class Single(IAsyncEnumerable<GenerationEvent> events) :
+        IAsyncEnumerable<(int Index, GenerationEvent Event)>, IAsyncEnumerator<(int Index, GenerationEvent Event)>
     {
-        public IAsyncEnumerator<(int Index, GenerationEvent Event)> GetAsyncEnumerator(CancellationToken cancellationToken = default) =>
-            new Enumerator(events.GetAsyncEnumerator(cancellationToken));
+        private IAsyncEnumerator<GenerationEvent>? _inner;
 
-        private sealed class Enumerator(IAsyncEnumerator<GenerationEvent> inner) : IAsyncEnumerator<(int Index, GenerationEvent Event)>
+        public (int Index, GenerationEvent Event) Current => (0, Inner.Current);
+
+        private IAsyncEnumerator<GenerationEvent> Inner =>
+            _inner ?? throw new InvalidOperationException("GetAsyncEnumerator has not been called.");
+
+        public IAsyncEnumerator<(int Index, GenerationEvent Event)> GetAsyncEnumerator(CancellationToken cancellationToken = default)
         {
-            public (int Index, GenerationEvent Event) Current => (0, inner.Current);
+            if (_inner is not null)
+            {
+                throw new InvalidOperationException("A sequence is enumerated once.");
+            }
 
-            public ValueTask<bool> MoveNextAsync() => inner.MoveNextAsync();
-
-            public ValueTask DisposeAsync() => inner.DisposeAsync();
+            _inner = events.GetAsyncEnumerator(cancellationToken);
+            return this;
         }
+
+        public ValueTask<bool> MoveNextAsync() => Inner.MoveNextAsync();
+
+        public ValueTask DisposeAsync() => Inner.DisposeAsync();
     }
 }

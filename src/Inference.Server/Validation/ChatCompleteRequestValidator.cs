@@ -34,9 +34,9 @@ internal sealed class ChatCompleteRequestValidator : AbstractValidator<ChatCompl
         RuleFor(r => r.RepetitionPenalty).GreaterThan(0f).When(r => r.HasRepetitionPenalty).Param("repetition_penalty");
         RuleFor(r => r.LogitBias).Must(WireShapes.IsLogitBias)
             .WithMessage("logit_bias must map token ids to numbers between -100 and 100.").Param("logit_bias");
-        RuleFor(r => r.TopLogprobs).InclusiveBetween(0, 20).When(r => r.HasTopLogprobs).Param("top_logprobs");
-        RuleFor(r => r.TopLogprobs).Must(_ => false).When(r => r.HasTopLogprobs && !r.Logprobs)
-            .WithMessage("top_logprobs requires logprobs to be true.").Param("top_logprobs");
+        RuleFor(r => r.TopLogprobs).InclusiveBetween(0, 20)
+            .Must((r, _) => r.Logprobs).WithMessage("top_logprobs requires logprobs to be true.")
+            .When(r => r.HasTopLogprobs).Param("top_logprobs");
 
         RuleFor(r => r.ResponseFormat).Must(f => f is null || TypeOf(f) is "" or "text")
             .NotSupported("response_format", "response_format: only {\"type\": \"text\"} is supported; JSON modes and json_schema are not.");

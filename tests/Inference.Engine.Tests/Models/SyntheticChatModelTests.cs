@@ -50,6 +50,20 @@ public sealed class SyntheticChatModelTests
     }
 
     [Test]
+    public void RenderChat_WritesChatMl_WithOrWithoutTheGenerationPrompt()
+    {
+        var keep = new ModelRegistry[1];
+        var model = Load(0, keep);
+        using var _ = keep[0];
+        ChatMessage[] messages = [new("system", "Be brief."), new("user", "héllo ✓"), new("assistant", null)];
+
+        Assert.That(
+            model.RenderChat(messages, tools: null, addGenerationPrompt: true),
+            Is.EqualTo("<|im_start|>system\nBe brief.<|im_end|>\n<|im_start|>user\nhéllo ✓<|im_end|>\n<|im_start|>assistant\n<|im_end|>\n<|im_start|>assistant\n"));
+        Assert.That(model.RenderChat(messages[..1], tools: null, addGenerationPrompt: false), Is.EqualTo("<|im_start|>system\nBe brief.<|im_end|>\n"));
+    }
+
+    [Test]
     public async Task TokensPerSecond_PacesTheStream()
     {
         var keep = new ModelRegistry[1];
