@@ -18,26 +18,37 @@ internal readonly record struct ChoiceStep(int Index, GenerationEvent Event, boo
 /// </summary>
 internal sealed class ChoiceSteps : IAsyncDisposable
 {
-    private readonly IAsyncEnumerator<(int Index, GenerationEvent Event)> _events;
+    // One sequence (n = 1, nearly every request) is read straight from the model; several through SequenceMerger,
+    // which tags each event with its choice. Exactly one of the two is set.
+    private readonly IAsyncEnumerator<GenerationEvent>? _single;
+    private readonly IAsyncEnumerator<(int Index, GenerationEvent Event)>? _merged;
     private readonly RateLimitLease _lease;
     private readonly CompletionRun _run;
     private readonly bool _keepFirst;
-    private readonly int[] _textLengths;
-    private readonly bool[] _started;
 
-    /// <param name="events">The request's merged sequences.</param>
+    // Per choice, the length of the text sent so far, or -1 before the choice's first step.
+    private readonly int[] _textLengths;
+
+    /// <param name="single">The request's one sequence, or null when it has several.</param>
+    /// <param name="merged">The request's sequences merged, or null when it has one.</param>
     /// <param name="lease">The request's admission, reported and released on dispose.</param>
     /// <param name="run">Started (<see cref="CompletionRun.Begin"/>) with one counter per sequence.</param>
     /// <param name="keepFirst">Whether each choice's first event is kept even without text (a chat stream's first chunk
     /// carries the role); otherwise only events with text, logprobs or a finish reason are.</param>
-    private ChoiceSteps(IAsyncEnumerable<(int Index, GenerationEvent Event)> events, RateLimitLease lease, CompletionRun run, bool keepFirst)
+    private ChoiceSteps(
+        IAsyncEnumerator<GenerationEvent>? single,
+        IAsyncEnumerator<(int Index, GenerationEvent Event)>? merged,
+        RateLimitLease lease,
+        CompletionRun run,
+        bool keepFirst)
     {
-        _events = events.GetAsyncEnumerator();
+        _single = single;
+        _merged = merged;
         _lease = lease;
         _run = run;
         _keepFirst = keepFirst;
         _textLengths = new int[run.CompletionTokens.Length];
-        _started = new bool[run.CompletionTokens.Length];
+        Array.Fill(_textLengths, -1);
     }
 
     public ChoiceStep Current { get; private set; }
@@ -52,7 +63,9 @@ internal sealed class ChoiceSteps : IAsyncDisposable
     {
         try
         {
-            return new ChoiceSteps(SequenceMerger.MergeAsync(model, sequences, cancellationToken), lease, run, keepFirst);
+            return sequences.Count == 1
+                ? new ChoiceSteps(model.GenerateAsync(sequences[0], cancellationToken).GetAsyncEnumerator(), null, lease, run, keepFirst)
+                : new ChoiceSteps(null, SequenceMerger.MergeAsync(model, sequences, cancellationToken).GetAsyncEnumerator(), lease, run, keepFirst);
         }
         catch
         {
@@ -66,7 +79,7 @@ internal sealed class ChoiceSteps : IAsyncDisposable
     {
         while (true)
         {
-            var next = _events.MoveNextAsync();
+            var next = NextEvent();
             if (!next.IsCompletedSuccessfully)
             {
                 return AwaitNextAsync(next);
@@ -84,6 +97,8 @@ internal sealed class ChoiceSteps : IAsyncDisposable
         }
     }
 
+    private ValueTask<bool> NextEvent() => _single is not null ? _single.MoveNextAsync() : _merged!.MoveNextAsync();
+
     // Pooled: with the real engine most steps arrive asynchronously, one per token.
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> AwaitNextAsync(ValueTask<bool> pending)
@@ -95,7 +110,7 @@ internal sealed class ChoiceSteps : IAsyncDisposable
                 return true;
             }
 
-            pending = _events.MoveNextAsync();
+            pending = NextEvent();
         }
 
         return false;
@@ -104,17 +119,18 @@ internal sealed class ChoiceSteps : IAsyncDisposable
     /// <summary>Counts the event and makes it <see cref="Current"/> if it is worth sending.</summary>
     private bool Accept()
     {
-        var (index, step) = _events.Current;
+        var (index, step) = _single is not null ? (0, _single.Current) : _merged!.Current;
         _run.CompletionTokens[index] = step.CompletionTokens;
-        var first = !_started[index];
+        var sent = _textLengths[index];
+        var first = sent < 0;
         if ((!first || !_keepFirst) && step.TextDelta.Length == 0 && step.FinishReason is null && step.LogProbs is null)
         {
             return false;
         }
 
-        _started[index] = true;
-        Current = new ChoiceStep(index, step, first, _textLengths[index]);
-        _textLengths[index] += step.TextDelta.Length;
+        sent = Math.Max(sent, 0);
+        Current = new ChoiceStep(index, step, first, sent);
+        _textLengths[index] = sent + step.TextDelta.Length;
         return true;
     }
 
@@ -123,7 +139,7 @@ internal sealed class ChoiceSteps : IAsyncDisposable
         try
         {
             // Stops sequences still running (a failure, a disconnect) so they free their caches.
-            await _events.DisposeAsync().ConfigureAwait(false);
+            await (_single is not null ? _single.DisposeAsync() : _merged!.DisposeAsync()).ConfigureAwait(false);
         }
         finally
         {

@@ -4,15 +4,11 @@ using Inference.Engine;
 
 namespace Inference.Server.Services;
 
-/// <summary>Runs the n sequences of one request side by side and yields their events as they come, tagged with
-/// the sequence's index. One sequence is passed straight through.</summary>
+/// <summary>Runs the several sequences of one request (n > 1) side by side and yields their events as they come,
+/// tagged with the sequence's index. (<see cref="ChoiceSteps"/> reads a single sequence directly.)</summary>
 internal static class SequenceMerger
 {
-    public static IAsyncEnumerable<(int Index, GenerationEvent Event)> MergeAsync(
-        IChatModel model, IReadOnlyList<GenerationRequest> requests, CancellationToken cancellationToken) =>
-        requests.Count == 1 ? new Single(model.GenerateAsync(requests[0], cancellationToken)) : MergeManyAsync(model, requests, cancellationToken);
-
-    private static async IAsyncEnumerable<(int Index, GenerationEvent Event)> MergeManyAsync(
+    public static async IAsyncEnumerable<(int Index, GenerationEvent Event)> MergeAsync(
         IChatModel model, IReadOnlyList<GenerationRequest> requests, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -75,31 +71,4 @@ internal static class SequenceMerger
 
     /// <summary>One sequence needs no merging: its events pass straight through, tagged 0, without an async state
     /// machine of their own (a layer every token of every request would otherwise pay for).</summary>
-    /// <summary>One sequence's events, each with index 0: the sequence's own enumerator behind one object that is
-    /// both the enumerable and its enumerator (enumerable once, as the engine's sequences are).</summary>
-    private sealed class Single(IAsyncEnumerable<GenerationEvent> events) :
-        IAsyncEnumerable<(int Index, GenerationEvent Event)>, IAsyncEnumerator<(int Index, GenerationEvent Event)>
-    {
-        private IAsyncEnumerator<GenerationEvent>? _inner;
-
-        public (int Index, GenerationEvent Event) Current => (0, Inner.Current);
-
-        private IAsyncEnumerator<GenerationEvent> Inner =>
-            _inner ?? throw new InvalidOperationException("GetAsyncEnumerator has not been called.");
-
-        public IAsyncEnumerator<(int Index, GenerationEvent Event)> GetAsyncEnumerator(CancellationToken cancellationToken = default)
-        {
-            if (_inner is not null)
-            {
-                throw new InvalidOperationException("A sequence is enumerated once.");
-            }
-
-            _inner = events.GetAsyncEnumerator(cancellationToken);
-            return this;
-        }
-
-        public ValueTask<bool> MoveNextAsync() => Inner.MoveNextAsync();
-
-        public ValueTask DisposeAsync() => Inner.DisposeAsync();
-    }
 }
