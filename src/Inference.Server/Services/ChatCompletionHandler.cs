@@ -61,6 +61,8 @@ internal sealed class ChatCompletionHandler(ModelResolver models, IValidator<Cha
             SystemFingerprint = ContractMapping.SystemFingerprint,
             Usage = run.Usage(),
         };
+        // Exactly as many choices as there are: a repeated field's first Add makes room for eight.
+        response.Choices.Capacity = choices.Count;
         foreach (var (choice, text) in choices)
         {
             choice.Message.Content = TextBuilders.ToStringAndGiveBack(text);
@@ -90,6 +92,7 @@ internal sealed class ChatCompletionHandler(ModelResolver models, IValidator<Cha
         }
 
         var chunk = NewChunk(run);
+        chunk.Choices.Capacity = 1; // one choice per chunk; the first Add would make room for eight
         chunk.Choices.Add(choice);
         return chunk;
     }

@@ -54,6 +54,8 @@ internal sealed class TextCompletionHandler(ModelResolver models, IValidator<Com
 
         var response = NewResponse(run);
         response.Usage = run.Usage();
+        // Exactly as many choices as there are: a repeated field's first Add makes room for eight.
+        response.Choices.Capacity = choices.Count;
         foreach (var (choice, text) in choices)
         {
             choice.Text = TextBuilders.ToStringAndGiveBack(text);
@@ -73,6 +75,7 @@ internal sealed class TextCompletionHandler(ModelResolver models, IValidator<Com
         }
 
         var chunk = NewResponse(run);
+        chunk.Choices.Capacity = 1; // one choice per chunk; the first Add would make room for eight
         chunk.Choices.Add(choice);
         return chunk;
     }
