@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text;
 
 namespace Inference.Access.Limits;
 
@@ -73,32 +72,53 @@ public static class RateLimitHeaders
             return "0s";
         }
 
+        // Written into a stack buffer: two of these go out with every admitted request of a limited key.
+        Span<char> text = stackalloc char[48];
+        int length = 0;
         if (totalMs < 1000)
         {
-            return totalMs.ToString(CultureInfo.InvariantCulture) + "ms";
+            Write(text, ref length, totalMs);
+            "ms".CopyTo(text[length..]);
+            return new string(text[..(length + 2)]);
         }
 
-        var builder = new StringBuilder(16);
         var hours = totalMs / 3_600_000;
         var minutes = totalMs / 60_000 % 60;
         var seconds = totalMs / 1000 % 60;
         var millis = totalMs % 1000;
         if (hours > 0)
         {
-            builder.Append(hours).Append('h');
+            Write(text, ref length, hours);
+            text[length++] = 'h';
         }
 
         if (hours > 0 || minutes > 0)
         {
-            builder.Append(minutes).Append('m');
+            Write(text, ref length, minutes);
+            text[length++] = 'm';
         }
 
-        builder.Append(seconds);
+        Write(text, ref length, seconds);
         if (millis > 0)
         {
-            builder.Append('.').Append(millis.ToString("D3", CultureInfo.InvariantCulture).TrimEnd('0'));
+            // Three digits, then without trailing zeros: 250 ms is ".25".
+            text[length++] = '.';
+            text[length++] = (char)('0' + (millis / 100));
+            text[length++] = (char)('0' + (millis / 10 % 10));
+            text[length++] = (char)('0' + (millis % 10));
+            while (text[length - 1] == '0')
+            {
+                length--;
+            }
         }
 
-        return builder.Append('s').ToString();
+        text[length++] = 's';
+        return new string(text[..length]);
+
+        static void Write(Span<char> text, ref int length, long value)
+        {
+            value.TryFormat(text[length..], out int written, default, CultureInfo.InvariantCulture);
+            length += written;
+        }
     }
 }

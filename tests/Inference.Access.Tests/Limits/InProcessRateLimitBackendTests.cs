@@ -145,6 +145,10 @@ public sealed class InProcessRateLimitBackendTests
     [TestCase(360_000, "6m0s")]
     [TestCase(61_250, "1m1.25s")]
     [TestCase(3_723_000, "1h2m3s")]
+    [TestCase(999, "999ms")]
+    [TestCase(1_005, "1.005s")]
+    [TestCase(1_010, "1.01s")]
+    [TestCase(90_061_100, "25h1m1.1s")]
     public void FormatDuration_MatchesOpenAi(long milliseconds, string expected) =>
         Assert.That(RateLimitHeaders.FormatDuration(TimeSpan.FromMilliseconds(milliseconds)), Is.EqualTo(expected));
 
