@@ -68,7 +68,4 @@ internal static class SequenceMerger
             writer.TryComplete();
         }
     }
-
-    /// <summary>One sequence needs no merging: its events pass straight through, tagged 0, without an async state
-    /// machine of their own (a layer every token of every request would otherwise pay for).</summary>
 }
