@@ -54,11 +54,12 @@ proto: lint
 	cd tests/sdk-js && npx buf generate ../.. --template ../../buf.gen.yaml --output ../..
 
 # Every benchmark suite in one go (engine vs transformers.js, service overhead, rate limits, ...); writes
-# tests/Inference.Benchmarks/RESULTS.md. Installs wrk (the HTTP load generator) and redis-server (the shared rate
-# limits) when missing; transformers.js from npm.
+# tests/Inference.Benchmarks/RESULTS.md. Installs wrk and h2load (the HTTP and HTTP/2 load generators) and
+# redis-server (the shared rate limits) when missing; transformers.js from npm.
 bench:
 	@missing=""; \
 	command -v wrk >/dev/null || missing="$$missing wrk"; \
+	command -v h2load >/dev/null || missing="$$missing nghttp2-client"; \
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	if [ -n "$$missing" ]; then \
 		echo "Installing$$missing for the overhead and limits suites"; \
