@@ -37,48 +37,53 @@ internal static class LimitsBenchmark
             throw new InvalidOperationException("redis-server is not installed: apt-get install -y redis-server (make bench does it).");
         }
 
-        Process.GetCurrentProcess().ProcessorAffinity = 1 << LoadCore;
+        // Everything this process runs (wrk's launches, Redis) stays off the server's core.
         string work = Directory.CreateTempSubdirectory("inference-bench-limits-").FullName;
         try
         {
-            string database = Path.Combine(work, "keys.db");
-            string limited, unlimited;
-            using (var store = new ApiKeyStore(database))
-            {
-                // Counted in full (requests, tokens, a concurrency slot), never refused.
-                limited = store.Create(new ApiKeySpec
-                {
-                    Name = "limited", RequestsPerMinute = int.MaxValue, TokensPerMinute = int.MaxValue, MaxConcurrency = 1_000_000,
-                }).RawKey;
-                unlimited = store.Create(new ApiKeySpec { Name = "unlimited" }).RawKey;
-            }
-
-            // Redis stands for a shared service on another machine: it runs beside the load generator (whose core it
-            // inherits), not on the server's core, whose CPU would otherwise pay for Redis's work too.
-            using var redis = await RedisServer.StartAsync().ConfigureAwait(false);
-            var rows = new List<OverheadBenchmark.Row>
-            {
-                await MeasureAsync("in-process", ["--Inference:Auth:RateLimitBackend=InProcess"], database, limited, unlimited, InProcessGoal).ConfigureAwait(false),
-                await MeasureAsync("Redis", ["--Inference:Auth:RateLimitBackend=Redis", $"--Inference:Auth:Redis:Configuration={redis.Configuration}"],
-                    database, limited, unlimited, RedisGoal).ConfigureAwait(false),
-            };
-
-            OverheadBenchmark.Print(rows);
-            int rounds = OverheadBenchmark.Setting("BENCH_ROUNDS", 5), seconds = OverheadBenchmark.Setting("BENCH_SECONDS", 5);
-            var previous = MarkdownReport.Previous(Title);
-            report.Section(
-                Title,
-                $"GET /v1/models (a cheap request: authentication, limits, transcoding, no model work) by wrk -t1 -c{Connections} pinned to core {LoadCore}, " +
-                $"against the real server (Release, child process pinned to core {ServerCore}; redis-server on core {LoadCore} with the load generator, standing in for a Redis on another machine). A: a key with requests, " +
-                "tokens and concurrency limits set high enough never to refuse, so every request is admitted, counted and released; B: a key " +
-                $"without limits on the same server. {rounds} alternating rounds of {seconds} s per side after {OverheadBenchmark.WarmUpDescription}, medians (the ratio is the median of the rounds' A/B ratios); \"previous run\" is the ratio the previous run of this section measured (before and after a change); \"runs\" lists every round (A / B).",
-                ["comparison", "measure", "A: limits on", "B: limits off", "ratio", "goal", "verdict", "previous run", "runs"],
-                rows.Select(r => r.Cells(previous)));
+            await ThisProcess.OnCoreAsync(LoadCore, () => MeasureBackendsAsync(report, work)).ConfigureAwait(false);
         }
         finally
         {
             Directory.Delete(work, recursive: true);
         }
+    }
+
+    private static async Task MeasureBackendsAsync(MarkdownReport report, string work)
+    {
+        string database = Path.Combine(work, "keys.db");
+        string limited, unlimited;
+        using (var store = new ApiKeyStore(database))
+        {
+            // Counted in full (requests, tokens, a concurrency slot), never refused.
+            limited = store.Create(new ApiKeySpec
+            {
+                Name = "limited", RequestsPerMinute = int.MaxValue, TokensPerMinute = int.MaxValue, MaxConcurrency = 1_000_000,
+            }).RawKey;
+            unlimited = store.Create(new ApiKeySpec { Name = "unlimited" }).RawKey;
+        }
+
+        // Redis stands for a shared service on another machine: it runs beside the load generator (whose core it
+        // inherits), not on the server's core, whose CPU would otherwise pay for Redis's work too.
+        using var redis = await RedisServer.StartAsync().ConfigureAwait(false);
+        var rows = new List<OverheadBenchmark.Row>
+        {
+            await MeasureAsync("in-process", ["--Inference:Auth:RateLimitBackend=InProcess"], database, limited, unlimited, InProcessGoal).ConfigureAwait(false),
+            await MeasureAsync("Redis", ["--Inference:Auth:RateLimitBackend=Redis", $"--Inference:Auth:Redis:Configuration={redis.Configuration}"],
+                database, limited, unlimited, RedisGoal).ConfigureAwait(false),
+        };
+
+        OverheadBenchmark.Print(rows);
+        int rounds = OverheadBenchmark.Setting("BENCH_ROUNDS", 5), seconds = OverheadBenchmark.Setting("BENCH_SECONDS", 5);
+        var previous = MarkdownReport.Previous(Title);
+        report.Section(
+            Title,
+            $"GET /v1/models (a cheap request: authentication, limits, transcoding, no model work) by wrk -t1 -c{Connections} pinned to core {LoadCore}, " +
+            $"against the real server (Release, child process pinned to core {ServerCore}; redis-server on core {LoadCore} with the load generator, standing in for a Redis on another machine). A: a key with requests, " +
+            "tokens and concurrency limits set high enough never to refuse, so every request is admitted, counted and released; B: a key " +
+            $"without limits on the same server. {rounds} alternating rounds of {seconds} s per side after {OverheadBenchmark.WarmUpDescription}, medians (the ratio is the median of the rounds' A/B ratios); \"previous run\" is the ratio the previous run of this section measured (before and after a change); \"runs\" lists every round (A / B).",
+            ["comparison", "measure", "A: limits on", "B: limits off", "ratio", "goal", "verdict", "previous run", "runs"],
+            rows.Select(r => r.Cells(previous)));
     }
 
     private static async Task<OverheadBenchmark.Row> MeasureAsync(

@@ -77,11 +77,10 @@ internal static class OverheadBenchmark
 
         // Everything this process runs (the gRPC driver, the in-process engine) stays off the servers' core;
         // children start with this affinity and taskset moves the servers.
-        Process.GetCurrentProcess().ProcessorAffinity = 1 << LoadCore;
         string work = Directory.CreateTempSubdirectory("inference-bench-").FullName;
         try
         {
-            await RunComparisonsAsync(report, work).ConfigureAwait(false);
+            await ThisProcess.OnCoreAsync(LoadCore, () => RunComparisonsAsync(report, work)).ConfigureAwait(false);
         }
         finally
         {
@@ -297,31 +296,14 @@ internal static class OverheadBenchmark
     /// </summary>
     private static async Task<Measurement> OnServerCoreAsync(Func<Task<Measurement>> run)
     {
-        await MoveThisProcessAsync(ServerCore).ConfigureAwait(false);
+        await ThisProcess.MoveToAsync(ServerCore.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
         try
         {
             return await run().ConfigureAwait(false);
         }
         finally
         {
-            await MoveThisProcessAsync(LoadCore).ConfigureAwait(false);
-        }
-    }
-
-    private static async Task MoveThisProcessAsync(int core)
-    {
-        var start = new ProcessStartInfo("taskset") { RedirectStandardOutput = true };
-        foreach (string argument in new[] { "-a", "-cp", core.ToString(CultureInfo.InvariantCulture), Environment.ProcessId.ToString(CultureInfo.InvariantCulture) })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var taskset = Process.Start(start)!;
-        await taskset.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
-        await taskset.WaitForExitAsync().ConfigureAwait(false);
-        if (taskset.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"taskset -a -cp {core} failed ({taskset.ExitCode})");
+            await ThisProcess.MoveToAsync(LoadCore.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
         }
     }
 
