@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Google.Protobuf;
@@ -39,37 +38,22 @@ internal static partial class H2Load
     public static async Task<Measurement> RunAsync(
         int core, int streams, TimeSpan duration, int port, string method, string requestFile, int responseBytes, PinnedProcess server)
     {
-        var start = new ProcessStartInfo("taskset")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (string argument in new[]
-        {
-            "-c", core.ToString(CultureInfo.InvariantCulture), "h2load", "-t1", "-c1",
+        var run = await LoadTool.RunAsync(core,
+        [
+            "h2load", "-t1", "-c1",
             "-m", streams.ToString(CultureInfo.InvariantCulture),
             "-D", ((int)duration.TotalSeconds).ToString(CultureInfo.InvariantCulture),
             "-d", requestFile,
             "-H", "content-type: application/grpc", "-H", "te: trailers", "-H", $"authorization: Bearer {BenchmarkKey.Value}",
             $"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}{method}",
-        })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var cpuBefore = server.CpuTime;
-        using var process = Process.Start(start)!;
-        string output = await process.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
-        string errors = await process.StandardError.ReadToEndAsync().ConfigureAwait(false);
-        await process.WaitForExitAsync().ConfigureAwait(false);
-        var cpu = server.CpuTime - cpuBefore;
-
+        ], server).ConfigureAwait(false);
+        string output = run.Output;
         var finished = FinishedLine().Match(output);
         var requests = RequestsLine().Match(output);
         var traffic = DataBytes().Match(output);
-        if (process.ExitCode != 0 || !finished.Success || !requests.Success || !traffic.Success)
+        if (run.ExitCode != 0 || !finished.Success || !requests.Success || !traffic.Success)
         {
-            throw new InvalidOperationException($"h2load failed against port {port}:\n{output}\n{errors}");
+            throw new InvalidOperationException($"h2load failed against port {port}:\n{output}\n{run.Errors}");
         }
 
         long done = Count(requests, "done"), succeeded = Count(requests, "succeeded");
@@ -83,7 +67,7 @@ internal static partial class H2Load
         }
 
         double seconds = double.Parse(finished.Groups[1].Value, CultureInfo.InvariantCulture);
-        return new Measurement(succeeded / seconds, succeeded, cpu.TotalMilliseconds * 1000 / succeeded);
+        return new Measurement(succeeded / seconds, succeeded, run.ServerCpu.TotalMilliseconds * 1000 / succeeded);
     }
 
     private static long Count(Match requests, string group) => long.Parse(requests.Groups[group].Value, CultureInfo.InvariantCulture);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Text.RegularExpressions;
 
@@ -31,31 +30,16 @@ internal static partial class Wrk
                 : "wrk.method = \"POST\"\n" +
                   "wrk.headers[\"Content-Type\"] = \"application/json\"\n" +
                   $"wrk.body = [==[{body}]==]\n")).ConfigureAwait(false);
-        var start = new ProcessStartInfo("taskset")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        foreach (string argument in new[]
-        {
-            "-c", core.ToString(CultureInfo.InvariantCulture), "wrk", "-t1",
-            $"-c{connections.ToString(CultureInfo.InvariantCulture)}",
+        var run = await LoadTool.RunAsync(core,
+        [
+            "wrk", "-t1", $"-c{connections.ToString(CultureInfo.InvariantCulture)}",
             $"-d{((int)duration.TotalSeconds).ToString(CultureInfo.InvariantCulture)}s", "-s", script, url,
-        })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        var cpuBefore = server.CpuTime;
-        using var process = Process.Start(start)!;
-        string output = await process.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
-        string errors = await process.StandardError.ReadToEndAsync().ConfigureAwait(false);
-        await process.WaitForExitAsync().ConfigureAwait(false);
-        var cpu = server.CpuTime - cpuBefore;
+        ], server).ConfigureAwait(false);
+        string output = run.Output;
         File.Delete(script);
-        if (process.ExitCode != 0 || output.Contains("Non-2xx", StringComparison.Ordinal) || output.Contains("Socket errors", StringComparison.Ordinal))
+        if (run.ExitCode != 0 || output.Contains("Non-2xx", StringComparison.Ordinal) || output.Contains("Socket errors", StringComparison.Ordinal))
         {
-            throw new InvalidOperationException($"wrk failed or saw errors against {url}:\n{output}\n{errors}");
+            throw new InvalidOperationException($"wrk failed or saw errors against {url}:\n{output}\n{run.Errors}");
         }
 
         var requests = RequestsLine().Match(output);
@@ -67,7 +51,7 @@ internal static partial class Wrk
         long count = long.Parse(requests.Groups[1].Value, CultureInfo.InvariantCulture);
         double seconds = ParseSeconds(requests.Groups[2].Value);
         long units = count * unitsPerRequest;
-        return new Measurement(units / seconds, count, cpu.TotalMilliseconds * 1000 / Math.Max(units, 1));
+        return new Measurement(units / seconds, count, run.ServerCpu.TotalMilliseconds * 1000 / Math.Max(units, 1));
     }
 
     private static double ParseSeconds(string text) =>
