@@ -296,14 +296,14 @@ internal static class OverheadBenchmark
     /// </summary>
     private static async Task<Measurement> OnServerCoreAsync(Func<Task<Measurement>> run)
     {
-        await ThisProcess.MoveToAsync(ServerCore.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
+        await ThisProcess.MoveToAsync(ServerCore).ConfigureAwait(false);
         try
         {
             return await run().ConfigureAwait(false);
         }
         finally
         {
-            await ThisProcess.MoveToAsync(LoadCore.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
+            await ThisProcess.MoveToAsync(LoadCore).ConfigureAwait(false);
         }
     }
 

@@ -10,36 +10,45 @@ namespace Inference.Benchmarks.Overhead;
 /// </summary>
 internal static class ThisProcess
 {
-    /// <summary>Runs a suite with every thread of this process on <paramref name="core"/>, then gives them every core
-    /// back, so the suites after it (the micro-benchmarks among them) run as they do on their own.</summary>
+    /// <summary>Runs a suite with every thread of this process on <paramref name="core"/>, then gives every thread
+    /// back the cores the process had, so the suites after it (the micro-benchmarks among them) run as they do on
+    /// their own.</summary>
     public static async Task OnCoreAsync(int core, Func<Task> suite)
     {
-        await MoveToAsync(core.ToString(CultureInfo.InvariantCulture)).ConfigureAwait(false);
+        // "pid 1234's current affinity mask: 3"
+        string original = (await TasksetAsync("-p").ConfigureAwait(false)).Split(':')[^1].Trim();
+        await MoveToAsync(core).ConfigureAwait(false);
         try
         {
             await suite().ConfigureAwait(false);
         }
         finally
         {
-            await MoveToAsync($"0-{Environment.ProcessorCount - 1}").ConfigureAwait(false);
+            await TasksetAsync("-a", "-p", original).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Moves every thread of this process to <paramref name="cores"/> (a taskset list: "1", "0-1").</summary>
-    public static async Task MoveToAsync(string cores)
+    /// <summary>Moves every thread of this process to <paramref name="core"/>.</summary>
+    public static Task MoveToAsync(int core) => TasksetAsync("-a", "-cp", core.ToString(CultureInfo.InvariantCulture));
+
+    /// <summary>Runs taskset on this process; its output.</summary>
+    private static async Task<string> TasksetAsync(params string[] arguments)
     {
         var start = new ProcessStartInfo("taskset") { RedirectStandardOutput = true };
-        foreach (string argument in new[] { "-a", "-cp", cores, Environment.ProcessId.ToString(CultureInfo.InvariantCulture) })
+        foreach (string argument in arguments)
         {
             start.ArgumentList.Add(argument);
         }
 
+        start.ArgumentList.Add(Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         using var taskset = Process.Start(start)!;
-        await taskset.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
+        string output = await taskset.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
         await taskset.WaitForExitAsync().ConfigureAwait(false);
         if (taskset.ExitCode != 0)
         {
-            throw new InvalidOperationException($"taskset -a -cp {cores} failed ({taskset.ExitCode})");
+            throw new InvalidOperationException($"taskset {string.Join(' ', arguments)} failed ({taskset.ExitCode})");
         }
+
+        return output;
     }
 }
