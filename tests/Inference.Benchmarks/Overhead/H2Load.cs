@@ -19,8 +19,7 @@ internal static partial class H2Load
     // A gRPC message on the wire: a compressed flag byte and a 4-byte big-endian length, then the message.
     private const int FramePrefix = 5;
 
-    public static bool IsInstalled() =>
-        Environment.GetEnvironmentVariable("PATH")?.Split(':').Any(folder => File.Exists(Path.Combine(folder, "h2load"))) == true;
+    public static bool IsInstalled() => LoadTool.IsInstalled("h2load");
 
     /// <summary>Writes <paramref name="request"/> as h2load sends it: one uncompressed gRPC frame.</summary>
     public static async Task WriteRequestAsync(IMessage request, string path)

@@ -9,6 +9,10 @@ internal sealed record LoadToolRun(int ExitCode, string Output, string Errors, T
 /// <summary>Runs an external load generator (wrk, h2load) to its end, pinned to one core with taskset.</summary>
 internal static class LoadTool
 {
+    /// <summary>Whether <paramref name="name"/> is an executable on the PATH.</summary>
+    public static bool IsInstalled(string name) =>
+        Environment.GetEnvironmentVariable("PATH")?.Split(':').Any(folder => File.Exists(Path.Combine(folder, name))) == true;
+
     public static async Task<LoadToolRun> RunAsync(int core, IEnumerable<string> command, PinnedProcess server)
     {
         var start = new ProcessStartInfo("taskset")

@@ -11,8 +11,7 @@ internal static partial class Wrk
 {
     public const string InstallHint = "wrk is not installed: apt-get update && apt-get install -y wrk";
 
-    public static bool IsInstalled() =>
-        Environment.GetEnvironmentVariable("PATH")?.Split(':').Any(folder => File.Exists(Path.Combine(folder, "wrk"))) == true;
+    public static bool IsInstalled() => LoadTool.IsInstalled("wrk");
 
     /// <summary>Runs wrk for <paramref name="duration"/>; <paramref name="unitsPerRequest"/> turns requests into
     /// units (tokens for a stream).</summary>
