@@ -311,6 +311,14 @@ public sealed class RestWireTests : ServerFixture
     [TestCase("""{"model":"tiny-chat","messages":[{"role":"user","content":"hi"}],"response_format":{"type":"json_schema","json_schema":{"name":"x"}}}""", "response_format")]
     [TestCase("""{"model":"tiny-chat","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":"required"}""", "tool_choice")]
     [TestCase("""{"model":"tiny-chat","messages":[{"role":"user","content":"hi"}],"audio":{"voice":"alloy","format":"mp3"}}""", "audio")]
+    [TestCase("""{"model":"tiny-chat","messages":[{"role":"user","content":"hi"}],"prediction":{"type":"content","content":"x"}}""", "prediction")]
+    [TestCase("""{"model":"tiny-chat","messages":[{"role":"user","content":"hi"}],"modalities":["text","audio"]}""", "modalities")]
+    [TestCase("""{"model":"tiny-chat","messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"description":"no name"}}]}""", "tools")]
+    [TestCase("""{"model":"tiny-chat","messages":[{"role":"user","content":"hi"}],"stop":["a","b","c","d","e"]}""", "stop")]
+    [TestCase("""{"model":"tiny-chat","messages":[{"role":"user","content":"hi"}],"stop":""}""", "stop")]
+    [TestCase("""{"model":"tiny-chat","messages":[{"role":"user","content":"hi"}],"logit_bias":{"not-a-token":1}}""", "logit_bias")]
+    [TestCase("""{"model":"tiny-chat","messages":[{"role":"user","content":"hi"}],"max_completion_tokens":0}""", "max_completion_tokens")]
+    [TestCase("""{"model":"tiny-chat","messages":[{"role":"user","content":"hi"}],"repetition_penalty":0}""", "repetition_penalty")]
     [TestCase("""{"model":"tiny-chat","messages":[{"role":"user","content":[{"type":"image_url","image_url":{"url":"http://x"}}]}]}""", "messages[0].content")]
     public async Task InvalidOrUnsupportedParameter_IsOpenAi400NamingParam(string body, string param)
     {
@@ -342,7 +350,11 @@ public sealed class RestWireTests : ServerFixture
     [TestCase("""{"model":"tiny-chat","prompt":"x","suffix":"y"}""", "suffix")]
     [TestCase("""{"model":"tiny-chat","prompt":"x","echo":true}""", "echo")]
     [TestCase("""{"model":"tiny-chat","prompt":""}""", "prompt")]
-    public async Task UnsupportedCompletionParameter_IsOpenAi400NamingParam(string body, string param)
+    [TestCase("""{"model":"tiny-chat","prompt":"x","stop":["a","b","c","d","e"]}""", "stop")]
+    [TestCase("""{"model":"tiny-chat","prompt":"x","logit_bias":{"1":101}}""", "logit_bias")]
+    [TestCase("""{"model":"tiny-chat","prompt":"x","temperature":-1}""", "temperature")]
+    [TestCase("""{"model":"tiny-chat","prompt":"x","n":2,"best_of":3}""", "best_of")]
+    public async Task InvalidOrUnsupportedCompletionParameter_IsOpenAi400NamingParam(string body, string param)
     {
         using var response = await PostAsync("/v1/completions", body);
         await AssertOpenAiError(response, HttpStatusCode.BadRequest, "invalid_request_error", null, param);

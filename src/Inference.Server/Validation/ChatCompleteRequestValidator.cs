@@ -20,33 +20,33 @@ internal sealed class ChatCompleteRequestValidator : AbstractValidator<ChatCompl
         RuleFor(r => r.Model).RequiredModel();
         RuleFor(r => r.Messages).Custom(CheckMessages);
 
-        RuleFor(r => r.MaxTokens).GreaterThanOrEqualTo(1).When(r => r.HasMaxTokens).Param("max_tokens");
-        RuleFor(r => r.MaxCompletionTokens).GreaterThanOrEqualTo(1).When(r => r.HasMaxCompletionTokens).Param("max_completion_tokens");
-        RuleFor(r => r.Temperature).InclusiveBetween(0f, 2f).When(r => r.HasTemperature).Param("temperature");
-        RuleFor(r => r.TopP).InclusiveBetween(0f, 1f).When(r => r.HasTopP).Param("top_p");
-        RuleFor(r => r.TopK).GreaterThanOrEqualTo(0).When(r => r.HasTopK).Param("top_k");
-        RuleFor(r => r.MinP).InclusiveBetween(0f, 1f).When(r => r.HasMinP).Param("min_p");
-        RuleFor(r => r.N).InclusiveBetween(1, maxChoices).When(r => r.HasN).Param("n");
+        RuleFor(r => r.MaxTokens).GreaterThanOrEqualTo(1).WhenSet(r => r.HasMaxTokens).Param("max_tokens");
+        RuleFor(r => r.MaxCompletionTokens).GreaterThanOrEqualTo(1).WhenSet(r => r.HasMaxCompletionTokens).Param("max_completion_tokens");
+        RuleFor(r => r.Temperature).InclusiveBetween(0f, 2f).WhenSet(r => r.HasTemperature).Param("temperature");
+        RuleFor(r => r.TopP).InclusiveBetween(0f, 1f).WhenSet(r => r.HasTopP).Param("top_p");
+        RuleFor(r => r.TopK).GreaterThanOrEqualTo(0).WhenSet(r => r.HasTopK).Param("top_k");
+        RuleFor(r => r.MinP).InclusiveBetween(0f, 1f).WhenSet(r => r.HasMinP).Param("min_p");
+        RuleFor(r => r.N).InclusiveBetween(1, maxChoices).WhenSet(r => r.HasN).Param("n");
         RuleFor(r => r.Stop).Must(WireShapes.IsStop)
-            .WithMessage("stop must be a non-empty string or a list of at most 4 non-empty strings.").Param("stop");
-        RuleFor(r => r.PresencePenalty).InclusiveBetween(-2f, 2f).When(r => r.HasPresencePenalty).Param("presence_penalty");
-        RuleFor(r => r.FrequencyPenalty).InclusiveBetween(-2f, 2f).When(r => r.HasFrequencyPenalty).Param("frequency_penalty");
-        RuleFor(r => r.RepetitionPenalty).GreaterThan(0f).When(r => r.HasRepetitionPenalty).Param("repetition_penalty");
+            .WithMessage("stop must be a non-empty string or a list of at most 4 non-empty strings.").WhenSet(r => r.Stop is not null).Param("stop");
+        RuleFor(r => r.PresencePenalty).InclusiveBetween(-2f, 2f).WhenSet(r => r.HasPresencePenalty).Param("presence_penalty");
+        RuleFor(r => r.FrequencyPenalty).InclusiveBetween(-2f, 2f).WhenSet(r => r.HasFrequencyPenalty).Param("frequency_penalty");
+        RuleFor(r => r.RepetitionPenalty).GreaterThan(0f).WhenSet(r => r.HasRepetitionPenalty).Param("repetition_penalty");
         RuleFor(r => r.LogitBias).Must(WireShapes.IsLogitBias)
-            .WithMessage("logit_bias must map token ids to numbers between -100 and 100.").Param("logit_bias");
+            .WithMessage("logit_bias must map token ids to numbers between -100 and 100.").WhenSet(r => r.LogitBias is not null).Param("logit_bias");
         RuleFor(r => r.TopLogprobs).InclusiveBetween(0, 20)
             .Must((r, _) => r.Logprobs).WithMessage("top_logprobs requires logprobs to be true.")
-            .When(r => r.HasTopLogprobs).Param("top_logprobs");
+            .WhenSet(r => r.HasTopLogprobs).Param("top_logprobs");
 
-        RuleFor(r => r.ResponseFormat).Must(f => f is null || TypeOf(f) is "" or "text")
+        RuleFor(r => r.ResponseFormat).Must(f => TypeOf(f) is "" or "text").WhenSet(r => r.ResponseFormat is not null)
             .NotSupported("response_format", "response_format: only {\"type\": \"text\"} is supported; JSON modes and json_schema are not.");
-        RuleFor(r => r.ToolChoice).Must(c => WireShapes.IsAbsent(c) || c!.StringValue is "none" or "auto")
+        RuleFor(r => r.ToolChoice).Must(c => WireShapes.IsAbsent(c) || c.StringValue is "none" or "auto").WhenSet(r => r.ToolChoice is not null)
             .NotSupported("tool_choice", "tool_choice: only \"none\" and \"auto\" are supported; this server cannot force a tool call.");
-        RuleFor(r => r.Tools).Must(AreNamedFunctions).WithMessage("Each tool must be a function with a name.").OverridePropertyName("tools");
-        RuleFor(r => r.Modalities).Must(m => m.Count == 0 || m.All(x => x == "text"))
+        RuleFor(r => r.Tools).Must(AreNamedFunctions).WhenSet(r => r.Tools.Count > 0).WithMessage("Each tool must be a function with a name.").OverridePropertyName("tools");
+        RuleFor(r => r.Modalities).Must(m => m.All(x => x == "text")).WhenSet(r => r.Modalities.Count > 0)
             .NotSupported("modalities", "modalities: only \"text\" output is supported.");
-        RuleFor(r => r.Audio).Null().NotSupported("audio", "audio output is not supported.");
-        RuleFor(r => r.Prediction).Null().NotSupported("prediction", "Predicted outputs are not supported.");
+        RuleFor(r => r.Audio).Null().WhenSet(r => r.Audio is not null).NotSupported("audio", "audio output is not supported.");
+        RuleFor(r => r.Prediction).Null().WhenSet(r => r.Prediction is not null).NotSupported("prediction", "Predicted outputs are not supported.");
     }
 
     /// <summary>

@@ -13,12 +13,12 @@ internal sealed class CreateApiKeyRequestValidator : AbstractValidator<CreateApi
             .Must(m => !string.IsNullOrWhiteSpace(m) && !m.Contains(',', StringComparison.Ordinal))
             .WithMessage("allowed_models must hold model ids (non-empty, without commas).")
             .Param("allowed_models");
-        RuleFor(r => r.RequestsPerMinute).GreaterThan(0).When(r => r.HasRequestsPerMinute).Param("requests_per_minute");
-        RuleFor(r => r.TokensPerMinute).GreaterThan(0).When(r => r.HasTokensPerMinute).Param("tokens_per_minute");
-        RuleFor(r => r.MaxConcurrency).GreaterThan(0).When(r => r.HasMaxConcurrency).Param("max_concurrency");
+        RuleFor(r => r.RequestsPerMinute).GreaterThan(0).WhenSet(r => r.HasRequestsPerMinute).Param("requests_per_minute");
+        RuleFor(r => r.TokensPerMinute).GreaterThan(0).WhenSet(r => r.HasTokensPerMinute).Param("tokens_per_minute");
+        RuleFor(r => r.MaxConcurrency).GreaterThan(0).WhenSet(r => r.HasMaxConcurrency).Param("max_concurrency");
         RuleFor(r => r.ExpiresAt)
             .Must(e => e > clock.GetUtcNow().ToUnixTimeSeconds())
-            .When(r => r.HasExpiresAt)
+            .WhenSet(r => r.HasExpiresAt)
             .WithMessage("expires_at must be in the future (Unix seconds).")
             .Param("expires_at");
     }

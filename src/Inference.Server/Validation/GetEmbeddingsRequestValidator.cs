@@ -16,6 +16,6 @@ internal sealed class GetEmbeddingsRequestValidator : AbstractValidator<GetEmbed
             .Param("input");
         RuleFor(r => r.EncodingFormat).Must(f => f is "" or "float" or "base64")
             .WithMessage("encoding_format must be \"float\" or \"base64\".").Param("encoding_format");
-        RuleFor(r => r.Dimensions).GreaterThanOrEqualTo(1).When(r => r.HasDimensions).Param("dimensions");
+        RuleFor(r => r.Dimensions).GreaterThanOrEqualTo(1).WhenSet(r => r.HasDimensions).Param("dimensions");
     }
 }

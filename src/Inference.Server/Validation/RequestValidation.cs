@@ -30,6 +30,14 @@ internal static class RequestValidation
     public static IRuleBuilderOptions<T, string> RequiredModel<T>(this IRuleBuilder<T, string> rule) =>
         rule.Must(model => !string.IsNullOrWhiteSpace(model)).WithMessage("'model' must not be empty.").Param("model");
 
+    /// <summary>
+    /// Runs the rule only when the request sets its parameter. A condition on the rule itself, where FluentValidation's
+    /// <c>When</c> conditions each of the rule's validators after it has set up the rule's property context and message
+    /// formatter: most parameters are unset in most requests, and skipping them this early halves what they cost.
+    /// </summary>
+    public static IRuleBuilderOptions<T, TProperty> WhenSet<T, TProperty>(this IRuleBuilderOptions<T, TProperty> rule, Func<T, bool> isSet) =>
+        rule.Configure(r => r.ApplySharedCondition(context => isSet(context.InstanceToValidate)));
+
     /// <summary>Names the rule after the OpenAI wire parameter (for both <c>param</c> and the message).</summary>
     public static IRuleBuilderOptions<T, TProperty> Param<T, TProperty>(this IRuleBuilderOptions<T, TProperty> rule, string param) =>
         rule.OverridePropertyName(param).WithName(param);
