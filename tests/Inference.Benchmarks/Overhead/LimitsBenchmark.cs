@@ -81,7 +81,7 @@ internal static class LimitsBenchmark
             $"GET /v1/models (a cheap request: authentication, limits, transcoding, no model work) by wrk -t1 -c{Connections} pinned to core {LoadCore}, " +
             $"against the real server (Release, child process pinned to core {ServerCore}; redis-server on core {LoadCore} with the load generator, standing in for a Redis on another machine). A: a key with requests, " +
             "tokens and concurrency limits set high enough never to refuse, so every request is admitted, counted and released; B: a key " +
-            $"without limits on the same server. {rounds} alternating rounds of {seconds} s per side after {OverheadBenchmark.WarmUpDescription}, medians (the ratio is the median of the rounds' A/B ratios); \"previous run\" is the ratio the previous run of this section measured (before and after a change); \"runs\" lists every round (A / B).",
+            $"without limits on the same server. {rounds} rounds of {seconds} s per side, A first then B first in turn, after {OverheadBenchmark.WarmUpDescription}, medians (the ratio is the median of the rounds' A/B ratios); \"previous run\" is the ratio the previous run of this section measured (before and after a change); \"runs\" lists every round (A / B).",
             ["comparison", "measure", "A: limits on", "B: limits off", "ratio", "goal", "verdict", "previous run", "runs"],
             rows.Select(r => r.Cells(previous)));
     }

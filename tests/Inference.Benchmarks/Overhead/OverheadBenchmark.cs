@@ -52,6 +52,12 @@ internal static class OverheadBenchmark
     internal static string WarmUpDescription =>
         $"a warm-up of each side ({WarmUp.TotalSeconds} s runs until two in a row agree within {WarmUpTolerance * 100:F0}%, at most {MaxWarmUp.TotalSeconds} s)";
     private static readonly int Rounds = Setting("BENCH_ROUNDS", 5);
+
+    // The decode tax compares two rates about 1% apart on a shared machine whose speed was seen to double between one
+    // 5 s run and the next. The same time in rounds five times as many and five times as short keeps each pair of
+    // runs under the same conditions, and the median of 25 pairs holds still where the median of 5 did not.
+    private static readonly int DecodeRounds = Rounds * 5;
+    private static readonly TimeSpan DecodeDuration = Duration / 5;
     private static readonly string UnaryJson =
         $"{{\"model\":\"{Synthetic}\",\"messages\":[{{\"role\":\"user\",\"content\":\"Say something short.\"}}],\"max_tokens\":{UnaryTokens}}}";
     private static readonly string StreamJson =
@@ -92,7 +98,7 @@ internal static class OverheadBenchmark
     {
         int serverHttp = Ports.Free(), serverGrpc = Ports.Free();
         Console.WriteLine($"overhead: server {ServerDll()} on core {ServerCore}; load on core {LoadCore}; " +
-            $"{Rounds} alternating rounds of {Duration.TotalSeconds} s per side after {WarmUpDescription}");
+            $"{Rounds} rounds of {Duration.TotalSeconds} s per side (the decode tax: {DecodeRounds} of {DecodeDuration.TotalSeconds} s), A first then B first in turn, after {WarmUpDescription}");
         using var server = await PinnedProcess.StartAsync("server", ServerCore,
         [
             ServerDll(), "--Inference:Host=127.0.0.1",
@@ -239,7 +245,7 @@ internal static class OverheadBenchmark
 
                 return tokens;
             }, server: null)),
-            "tokens/s").ConfigureAwait(false);
+            "tokens/s", DecodeRounds, DecodeDuration).ConfigureAwait(false);
         rows.Add(new Row("4. Decode tax", "tiny-chat streamed tokens/s, concurrency 1", a, b, 0.97));
 
         Print(rows);
@@ -248,7 +254,7 @@ internal static class OverheadBenchmark
             Title,
             $"The real server (Release, child process pinned to core {ServerCore}) against the best it could be, load generators " +
             $"pinned to core {LoadCore}; a warm-up of both servers ({ServerWarmUp.TotalSeconds} s of unary gRPC, {ServerWarmUp.TotalSeconds} s of unary REST each), then " +
-            $"{Rounds} alternating rounds of {Duration.TotalSeconds} s per side after {WarmUpDescription}, " +
+            $"{Rounds} rounds of {Duration.TotalSeconds} s per side (4: {DecodeRounds} rounds of {DecodeDuration.TotalSeconds} s), A first then B first in turn, after {WarmUpDescription}, " +
             $"medians (A and B: each side's median round; ratio: the median of the rounds' A/B ratios). 1: ChatComplete on the synthetic model " +
             $"(unthrottled, max_tokens {UnaryTokens}), request {unaryRequest.CalculateSize()} B, response {unaryResponse.CalculateSize()} B, " +
             $"vs a bare grpc-dotnet service returning that response; by the gRPC driver (Grpc.Net.Client, {UnaryConnections} concurrent callers on one HTTP/2 connection), " +
@@ -307,19 +313,27 @@ internal static class OverheadBenchmark
         }
     }
 
-    /// <summary>Warms both sides up, then runs A, B, A, B... and prints every round.</summary>
+    /// <summary>
+    /// Warms both sides up, then runs rounds of one A run and one B run back to back, A first in odd rounds and B first
+    /// in even ones (A B, B A, A B...): a machine that drifts faster or slower over a round then favours neither side
+    /// across rounds. Prints every round.
+    /// </summary>
     internal static async Task<(List<Measurement> A, List<Measurement> B)> AlternateAsync(
-        Func<TimeSpan, Task<Measurement>> a, Func<TimeSpan, Task<Measurement>> b, string unit)
+        Func<TimeSpan, Task<Measurement>> a, Func<TimeSpan, Task<Measurement>> b, string unit, int? rounds = null, TimeSpan? duration = null)
     {
         await WarmUpAsync("A", a, unit).ConfigureAwait(false);
         await WarmUpAsync("B", b, unit).ConfigureAwait(false);
         var resultsA = new List<Measurement>();
         var resultsB = new List<Measurement>();
-        for (int round = 0; round < Rounds; round++)
+        var each = duration ?? Duration;
+        for (int round = 0; round < (rounds ?? Rounds); round++)
         {
-            resultsA.Add(await a(Duration).ConfigureAwait(false));
-            resultsB.Add(await b(Duration).ConfigureAwait(false));
-            Console.WriteLine($"   round {round + 1}: A {Fmt(resultsA[^1].Rate)} {unit} ({Fmt(resultsA[^1].CpuMicrosPerUnit)} µs CPU each) | " +
+            bool aFirst = round % 2 == 0;
+            var first = await (aFirst ? a : b)(each).ConfigureAwait(false);
+            var second = await (aFirst ? b : a)(each).ConfigureAwait(false);
+            resultsA.Add(aFirst ? first : second);
+            resultsB.Add(aFirst ? second : first);
+            Console.WriteLine($"   round {round + 1}{(aFirst ? "" : " (B first)")}: A {Fmt(resultsA[^1].Rate)} {unit} ({Fmt(resultsA[^1].CpuMicrosPerUnit)} µs CPU each) | " +
                 $"B {Fmt(resultsB[^1].Rate)} {unit} ({Fmt(resultsB[^1].CpuMicrosPerUnit)} µs CPU each)");
         }
 
