@@ -53,8 +53,8 @@ internal static class OverheadBenchmark
         $"a warm-up of each side ({WarmUp.TotalSeconds} s runs until two in a row agree within {WarmUpTolerance * 100:F0}%, at most {MaxWarmUp.TotalSeconds} s)";
     private static readonly int Rounds = Setting("BENCH_ROUNDS", 5);
 
-    // The decode tax compares two rates about 1% apart on a shared machine whose speed was seen to double between one
-    // 5 s run and the next. The same time in rounds five times as many and five times as short keeps each pair of
+    // The decode tax compares two rates a few percent apart on a shared machine whose speed was seen to double between
+    // one 5 s run and the next. The same time in rounds five times as many and five times as short keeps each pair of
     // runs under the same conditions, and the median of 25 pairs holds still where the median of 5 did not.
     private static readonly int DecodeRounds = Rounds * 5;
     private static readonly TimeSpan DecodeDuration = Duration / 5;
