@@ -1,8 +1,10 @@
+using Google.Protobuf.WellKnownTypes;
+
 namespace Inference.Contracts.V1;
 
 /// <summary>
 /// The sampling fields that chat and text completion requests share, field for field (the generated classes have
-/// the same names and types), so the server maps them onto the engine's options in one place.
+/// the same names and types), so the server checks them and maps them onto the engine's options in one place.
 /// </summary>
 public interface ISamplingParameters
 {
@@ -26,13 +28,25 @@ public interface ISamplingParameters
 
     long Seed { get; }
 
+    bool HasN { get; }
+
+    int N { get; }
+
+    Value Stop { get; }
+
+    bool HasPresencePenalty { get; }
+
     float PresencePenalty { get; }
+
+    bool HasFrequencyPenalty { get; }
 
     float FrequencyPenalty { get; }
 
     bool HasRepetitionPenalty { get; }
 
     float RepetitionPenalty { get; }
+
+    Struct LogitBias { get; }
 }
 
 /// <summary>A chat request's sampling fields (generated members).</summary>

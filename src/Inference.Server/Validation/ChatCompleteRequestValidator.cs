@@ -10,30 +10,18 @@ namespace Inference.Server.Validation;
 
 /// <summary>Checks a chat request before any model work: ranges as OpenAI documents them, and a clear refusal for
 /// every parameter the engine cannot honour.</summary>
-internal sealed class ChatCompleteRequestValidator : AbstractValidator<ChatCompleteRequest>
+internal sealed class ChatCompleteRequestValidator : SamplingRequestValidator<ChatCompleteRequest>
 {
     private static readonly string[] Roles = ["system", "developer", "user", "assistant", "tool"];
 
     public ChatCompleteRequestValidator(IOptions<ValidationOptions> options)
     {
-        var maxChoices = options.Value.MaxChoices;
         RuleFor(r => r.Model).RequiredModel();
         RuleFor(r => r.Messages).Custom(CheckMessages);
 
         RuleFor(r => r.MaxTokens).GreaterThanOrEqualTo(1).WhenSet(r => r.HasMaxTokens).Param("max_tokens");
         RuleFor(r => r.MaxCompletionTokens).GreaterThanOrEqualTo(1).WhenSet(r => r.HasMaxCompletionTokens).Param("max_completion_tokens");
-        RuleFor(r => r.Temperature).InclusiveBetween(0f, 2f).WhenSet(r => r.HasTemperature).Param("temperature");
-        RuleFor(r => r.TopP).InclusiveBetween(0f, 1f).WhenSet(r => r.HasTopP).Param("top_p");
-        RuleFor(r => r.TopK).GreaterThanOrEqualTo(0).WhenSet(r => r.HasTopK).Param("top_k");
-        RuleFor(r => r.MinP).InclusiveBetween(0f, 1f).WhenSet(r => r.HasMinP).Param("min_p");
-        RuleFor(r => r.N).InclusiveBetween(1, maxChoices).WhenSet(r => r.HasN).Param("n");
-        RuleFor(r => r.Stop).Must(WireShapes.IsStop)
-            .WithMessage("stop must be a non-empty string or a list of at most 4 non-empty strings.").WhenSet(r => r.Stop is not null).Param("stop");
-        RuleFor(r => r.PresencePenalty).InclusiveBetween(-2f, 2f).WhenSet(r => r.HasPresencePenalty).Param("presence_penalty");
-        RuleFor(r => r.FrequencyPenalty).InclusiveBetween(-2f, 2f).WhenSet(r => r.HasFrequencyPenalty).Param("frequency_penalty");
-        RuleFor(r => r.RepetitionPenalty).GreaterThan(0f).WhenSet(r => r.HasRepetitionPenalty).Param("repetition_penalty");
-        RuleFor(r => r.LogitBias).Must(WireShapes.IsLogitBias)
-            .WithMessage("logit_bias must map token ids to numbers between -100 and 100.").WhenSet(r => r.LogitBias is not null).Param("logit_bias");
+        SamplingRules(options.Value.MaxChoices);
         RuleFor(r => r.TopLogprobs).InclusiveBetween(0, 20)
             .Must((r, _) => r.Logprobs).WithMessage("top_logprobs requires logprobs to be true.")
             .WhenSet(r => r.HasTopLogprobs).Param("top_logprobs");
