@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 
 namespace Inference.Benchmarks.Overhead;
@@ -15,25 +14,8 @@ internal static class LoadTool
 
     public static async Task<LoadToolRun> RunAsync(int core, IEnumerable<string> command, PinnedProcess server)
     {
-        var start = new ProcessStartInfo("taskset")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        };
-        start.ArgumentList.Add("-c");
-        start.ArgumentList.Add(core.ToString(CultureInfo.InvariantCulture));
-        foreach (string argument in command)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
         var cpuBefore = server.CpuTime;
-        using var process = Process.Start(start)!;
-        // Both streams at once: a tool that fills stderr while stdout is read to its end would block.
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await Task.WhenAll(output, errors).ConfigureAwait(false);
-        await process.WaitForExitAsync().ConfigureAwait(false);
-        return new LoadToolRun(process.ExitCode, await output.ConfigureAwait(false), await errors.ConfigureAwait(false), server.CpuTime - cpuBefore);
+        var run = await Taskset.RunAsync(["-c", core.ToString(CultureInfo.InvariantCulture), .. command]).ConfigureAwait(false);
+        return new LoadToolRun(run.ExitCode, run.Output, run.Errors, server.CpuTime - cpuBefore);
     }
 }

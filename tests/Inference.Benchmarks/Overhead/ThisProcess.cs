@@ -34,21 +34,12 @@ internal static class ThisProcess
     /// <summary>Runs taskset on this process; its output.</summary>
     private static async Task<string> TasksetAsync(params string[] arguments)
     {
-        var start = new ProcessStartInfo("taskset") { RedirectStandardOutput = true };
-        foreach (string argument in arguments)
+        var run = await Taskset.RunAsync([.. arguments, Environment.ProcessId.ToString(CultureInfo.InvariantCulture)]).ConfigureAwait(false);
+        if (run.ExitCode != 0)
         {
-            start.ArgumentList.Add(argument);
+            throw new InvalidOperationException($"taskset {string.Join(' ', arguments)} failed ({run.ExitCode}): {run.Errors}");
         }
 
-        start.ArgumentList.Add(Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
-        using var taskset = Process.Start(start)!;
-        string output = await taskset.StandardOutput.ReadToEndAsync().ConfigureAwait(false);
-        await taskset.WaitForExitAsync().ConfigureAwait(false);
-        if (taskset.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"taskset {string.Join(' ', arguments)} failed ({taskset.ExitCode})");
-        }
-
-        return output;
+        return run.Output;
     }
 }
