@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Text;
 using System.Text.Json;
 using Microsoft.ML.Tokenizers;
@@ -17,6 +18,16 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
     private readonly Dictionary<string, int> _vocab;
     private readonly Dictionary<string, int> _addedByContent;
     private readonly bool _ignoreMerges;
+
+    // Each word's ids once encoded. BpeTokenizer keeps its merges per word too, but answers every call with a new
+    // list; words repeat within and across prompts, and appending kept ids costs no allocation at all. Bounded as
+    // Hugging Face tokenizers bounds its BPE cache: the first words up to the capacity are kept (threads adding the
+    // last ones at the same moment may pass it by a few), words of MaxCachedPieceLength characters or more never are.
+    private const int MaxCachedPieces = 10_000;
+    private const int MaxCachedPieceLength = 256;
+    private readonly ConcurrentDictionary<string, int[]> _pieceIds = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _knownPieces;
+    private int _cachedPieces;
 
     // Bytes of every id, packed: id i owns _tokenBytes[_tokenOffsets[i].._tokenOffsets[i + 1]].
     private readonly byte[] _tokenBytes;
@@ -37,6 +48,7 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
         _vocab = vocab;
         _ignoreMerges = ignoreMerges;
         _addedTokens = new AddedTokenSplitter(addedTokens);
+        _knownPieces = _pieceIds.GetAlternateLookup<ReadOnlySpan<char>>();
         _addedByContent = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var token in addedTokens)
         {
@@ -205,6 +217,9 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
         }
     }
 
+    /// <summary>How many words the encoding cache holds.</summary>
+    internal int CachedPieces => Volatile.Read(ref _cachedPieces);
+
     /// <inheritdoc />
     public bool IsSpecialToken(int id) => (uint)id < (uint)_isSpecial.Length && _isSpecial[id];
 
@@ -228,22 +243,35 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
             segment = _normalize(segment);
         }
 
-        foreach (var piece in _preTokenizer.Split(segment))
+        _preTokenizer.Split(segment, (Tokenizer: this, Ids: ids), static (piece, state) => state.Tokenizer.EncodePiece(piece, state.Ids));
+    }
+
+    /// <summary>Appends one pre-tokenised word's ids: from the cache, without allocating, when the word was seen
+    /// before (words repeat, within a prompt and across prompts).</summary>
+    private void EncodePiece(ReadOnlySpan<char> piece, List<int> ids)
+    {
+        if (piece.IsEmpty)
         {
-            if (piece.Length == 0)
-            {
-                continue;
-            }
-
-            // ignore_merges (Llama 3): a word that is itself a vocabulary entry is taken whole.
-            if (_ignoreMerges && _vocab.TryGetValue(ByteLevelTable.EncodeBytes(Encoding.UTF8.GetBytes(piece)), out var whole))
-            {
-                ids.Add(whole);
-                continue;
-            }
-
-            ids.AddRange(_bpe.EncodeToIds(piece, considerPreTokenization: false, considerNormalization: false));
+            return;
         }
+
+        if (_knownPieces.TryGetValue(piece, out var known))
+        {
+            ids.AddRange(known);
+            return;
+        }
+
+        var text = piece.ToString();
+        // ignore_merges (Llama 3): a word that is itself a vocabulary entry is taken whole.
+        int[] encoded = _ignoreMerges && _vocab.TryGetValue(ByteLevelTable.EncodeBytes(Encoding.UTF8.GetBytes(text)), out var whole)
+            ? [whole]
+            : [.. _bpe.EncodeToIds(text, considerPreTokenization: false, considerNormalization: false)];
+        if (text.Length < MaxCachedPieceLength && Volatile.Read(ref _cachedPieces) < MaxCachedPieces && _pieceIds.TryAdd(text, encoded))
+        {
+            Interlocked.Increment(ref _cachedPieces);
+        }
+
+        ids.AddRange(encoded);
     }
 
     private static Dictionary<string, int> ReadVocab(JsonElement model, string path)

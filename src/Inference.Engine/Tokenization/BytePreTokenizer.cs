@@ -30,22 +30,63 @@ internal sealed class BytePreTokenizer
         return new BytePreTokenizer(steps);
     }
 
-    /// <summary>Splits one stretch of ordinary text (between added tokens) into the words BPE encodes.</summary>
-    public List<string> Split(string text)
-    {
-        var pieces = new List<string> { text };
-        foreach (var step in _steps)
-        {
-            var next = new List<string>(pieces.Count * 2);
-            foreach (var piece in pieces)
-            {
-                step.Apply(piece, next);
-            }
+    /// <summary>Receives one piece of pre-tokenised text, in order.</summary>
+    public delegate void PieceHandler<TState>(ReadOnlySpan<char> piece, TState state);
 
-            pieces = next;
+    /// <summary>
+    /// Splits one stretch of ordinary text (between added tokens) into the words BPE encodes, handing each piece to
+    /// <paramref name="onPiece"/> as it is found. Pieces are slices of the text, each step applied to the pieces of
+    /// the one before in turn, so splitting allocates nothing but the copy of a piece that a step prefixes with a
+    /// space: this runs over every word of every prompt.
+    /// </summary>
+    public void Split<TState>(string text, TState state, PieceHandler<TState> onPiece) => SplitFrom(0, text, state, onPiece);
+
+    private void SplitFrom<TState>(int stepIndex, ReadOnlySpan<char> piece, TState state, PieceHandler<TState> onPiece)
+    {
+        if (stepIndex == _steps.Count)
+        {
+            onPiece(piece, state);
+            return;
         }
 
-        return pieces;
+        var step = _steps[stepIndex];
+        if (step.AddPrefixSpace && (piece.IsEmpty || piece[0] != ' '))
+        {
+            piece = string.Concat(" ", piece);
+        }
+
+        if (step.Pattern is null)
+        {
+            SplitFrom(stepIndex + 1, piece, state, onPiece);
+            return;
+        }
+
+        // Hugging Face Split keeps the text between matches as pieces of its own ("Isolated").
+        var position = 0;
+        foreach (var match in step.Pattern.EnumerateMatches(piece))
+        {
+            if (match.Length == 0)
+            {
+                continue;
+            }
+
+            if (match.Index > position)
+            {
+                SplitFrom(stepIndex + 1, piece[position..match.Index], state, onPiece);
+            }
+
+            if (!step.RemoveMatches)
+            {
+                SplitFrom(stepIndex + 1, piece.Slice(match.Index, match.Length), state, onPiece);
+            }
+
+            position = match.Index + match.Length;
+        }
+
+        if (position < piece.Length)
+        {
+            SplitFrom(stepIndex + 1, piece[position..], state, onPiece);
+        }
     }
 
     private static void AddSteps(JsonElement element, List<Step> steps, string path)
@@ -129,47 +170,5 @@ internal sealed class BytePreTokenizer
         ByteLevel,
     }
 
-    private sealed record Step(StepKind Kind, Regex? Pattern, bool AddPrefixSpace, bool RemoveMatches)
-    {
-        public void Apply(string piece, List<string> output)
-        {
-            if (AddPrefixSpace && !piece.StartsWith(' '))
-            {
-                piece = " " + piece;
-            }
-
-            if (Pattern is null)
-            {
-                output.Add(piece);
-                return;
-            }
-
-            // Hugging Face Split keeps the text between matches as pieces of its own ("Isolated").
-            var position = 0;
-            foreach (var match in Pattern.EnumerateMatches(piece))
-            {
-                if (match.Length == 0)
-                {
-                    continue;
-                }
-
-                if (match.Index > position)
-                {
-                    output.Add(piece[position..match.Index]);
-                }
-
-                if (!RemoveMatches)
-                {
-                    output.Add(piece.Substring(match.Index, match.Length));
-                }
-
-                position = match.Index + match.Length;
-            }
-
-            if (position < piece.Length)
-            {
-                output.Add(piece[position..]);
-            }
-        }
-    }
+    private sealed record Step(StepKind Kind, Regex? Pattern, bool AddPrefixSpace, bool RemoveMatches);
 }

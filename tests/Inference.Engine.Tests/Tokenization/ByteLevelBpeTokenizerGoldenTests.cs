@@ -75,6 +75,66 @@ public sealed class ByteLevelBpeTokenizerGoldenTests
     }
 
     [Test]
+    public void Words_from_the_cache_encode_as_they_did_the_first_time()
+    {
+        // A tokenizer of its own, so the first pass encodes every word afresh and the second reads them all back.
+        var tokenizer = ByteLevelBpeTokenizer.FromTokenizerJson(Path.Combine(TokenizerFixtures.ChatFolder, "tokenizer.json"));
+        var cases = TokenizerCases().Select(c => ((string)c.Arguments[0]!, (int[])c.Arguments[1]!)).ToList();
+        foreach (var pass in new[] { "first", "second" })
+        {
+            foreach (var (text, ids) in cases)
+            {
+                Assert.That(tokenizer.Encode(text), Is.EqualTo(ids), $"{pass} pass: {text}");
+            }
+        }
+    }
+
+    [Test]
+    public void Concurrent_encodes_of_the_same_words_agree_with_the_goldens()
+    {
+        var tokenizer = ByteLevelBpeTokenizer.FromTokenizerJson(Path.Combine(TokenizerFixtures.ChatFolder, "tokenizer.json"));
+        var cases = TokenizerCases().Select(c => ((string)c.Arguments[0]!, (int[])c.Arguments[1]!)).ToArray();
+        var wrong = new System.Collections.Concurrent.ConcurrentBag<string>();
+        Parallel.For(0, 8, new ParallelOptions { MaxDegreeOfParallelism = 8 }, worker =>
+        {
+            var random = new Random(worker);
+            for (var i = 0; i < 50 * cases.Length; i++)
+            {
+                var (text, ids) = cases[random.Next(cases.Length)];
+                if (!tokenizer.Encode(text).SequenceEqual(ids))
+                {
+                    wrong.Add(text);
+                }
+            }
+        });
+
+        Assert.That(wrong, Is.Empty);
+    }
+
+    [Test]
+    public void The_word_cache_is_bounded_and_words_past_it_still_encode_right()
+    {
+        var tokenizer = ByteLevelBpeTokenizer.FromTokenizerJson(Path.Combine(TokenizerFixtures.ChatFolder, "tokenizer.json"));
+        var longWord = new string('a', 300);
+        var longIds = tokenizer.Encode(longWord);
+        Assert.That(tokenizer.CachedPieces, Is.Zero, "a word of 256 characters or more is not kept");
+        Assert.That(tokenizer.Decode(longIds, skipSpecialTokens: false), Is.EqualTo(longWord));
+
+        // Twelve thousand distinct words, more than the cache keeps.
+        tokenizer.Encode(string.Join(' ', Enumerable.Range(0, 12_000).Select(i => "w" + i.ToString(System.Globalization.CultureInfo.InvariantCulture))));
+        Assert.That(tokenizer.CachedPieces, Is.EqualTo(10_000));
+
+        foreach (var testCase in TokenizerCases())
+        {
+            var (text, ids) = ((string)testCase.Arguments[0]!, (int[])testCase.Arguments[1]!);
+            Assert.That(tokenizer.Encode(text), Is.EqualTo(ids), text);
+        }
+
+        Assert.That(tokenizer.CachedPieces, Is.EqualTo(10_000));
+        Assert.That(tokenizer.Encode(longWord), Is.EqualTo(longIds));
+    }
+
+    [Test]
     public void Special_tokens_are_known()
     {
         var tokenizer = TokenizerFixtures.ChatTokenizer;
